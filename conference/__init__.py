@@ -1,0 +1,60 @@
+"""Ting: registration, programme and follow-up for large public forums."""
+
+from flask import Flask
+from flask_babel import get_locale
+
+from conference import config
+from conference.extensions import babel, csrf, db, limiter, mail, migrate
+
+
+def create_app(overrides=None):
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        static_folder="../static",
+        instance_path=str(config.INSTANCE_DIR),
+    )
+    app.config.update(config.from_environment())
+    app.config.update(overrides or {})
+
+    from conference import models  # noqa: F401  (every table, for Alembic and relationships)
+    from conference.site.views import select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(config.INSTANCE_DIR.parent / "migrations"))
+    mail.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.globals["current_language"] = lambda: str(get_locale())
+    _register_blueprints(app)
+    _register_cli(app)
+    _start_inline_delivery(app)
+    return app
+
+
+def _register_blueprints(app):
+    from conference.events.views import blueprint as events
+    from conference.registration.views import blueprint as registration
+    from conference.site.views import blueprint as site
+
+    for blueprint in (site, events, registration):
+        app.register_blueprint(blueprint)
+
+
+def _register_cli(app):
+    from conference.mailings.cli import mail_cli
+    from conference.reference.cli import demo_command, reference_cli
+
+    app.cli.add_command(mail_cli)
+    app.cli.add_command(reference_cli)
+    app.cli.add_command(demo_command)
+
+
+def _start_inline_delivery(app):
+    from conference.mailings.outbox import InlineDelivery
+
+    if app.config["MAIL_DELIVER_INLINE"]:
+        app.extensions["ting_inline_delivery"] = InlineDelivery(app)

@@ -1,0 +1,91 @@
+"""Units of work that hold their locks until commit, on SQLite and PostgreSQL alike.
+
+PostgreSQL takes row locks with ``SELECT … FOR UPDATE``. SQLite has no row locks, so a
+write transaction there starts with ``BEGIN IMMEDIATE``: it takes the database's write
+lock at once, and a second writer waits (busy_timeout) instead of failing half-way.
+"""
+
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, datetime
+
+from sqlalchemy import Enum, event
+from sqlalchemy.engine import Engine
+
+from conference.extensions import db
+
+_begin_immediate = ContextVar("begin_immediate", default=False)
+
+
+def utcnow():
+    """Naive UTC: what every DateTime column of Ting stores."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+@contextmanager
+def transaction():
+    """Run the block as one write transaction and commit it; roll back on any error.
+
+    A read transaction the caller left open is ended first, so that the write lock is
+    taken before anything is read inside the block.
+    """
+    session = db.session()
+    if session.in_transaction():
+        session.commit()
+    token = _begin_immediate.set(True)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        _begin_immediate.reset(token)
+    for callback in session.info.pop("after_commit", []):
+        callback()
+
+
+def after_commit(callback):
+    """Call `callback` once the current `transaction()` has committed."""
+    callbacks = db.session().info.setdefault("after_commit", [])
+    if callback not in callbacks:
+        callbacks.append(callback)
+
+
+def lock(model, row_id):
+    """Load one row and hold it until the transaction ends (a no-op lock on SQLite,
+    where `transaction()` already holds the database's write lock)."""
+    return db.session.execute(
+        db.select(model).where(model.id == row_id).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+@event.listens_for(Engine, "connect")
+def _configure_sqlite(dbapi_connection, connection_record):
+    if type(dbapi_connection).__module__.split(".")[0] not in {"sqlite3", "pysqlite2"}:
+        return
+    # Let SQLAlchemy's "begin" event below issue BEGIN itself.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _begin_sqlite(connection):
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _begin_immediate.get() else "BEGIN")
+
+
+def enum_type(enum_class):
+    """A portable column type that stores an enum's lower-case values as plain strings."""
+    return Enum(
+        enum_class,
+        native_enum=False,
+        length=max(len(member.value) for member in enum_class),
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )

@@ -1,0 +1,1 @@
+"""Forum series, events and the public event pages."""

@@ -1,0 +1,72 @@
+import enum
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from conference.database import enum_type, utcnow
+from conference.extensions import db
+
+
+class Level(enum.StrEnum):
+    LOCAL = "local"
+    SUB_REGIONAL = "sub_regional"
+    REGIONAL = "regional"
+    LOCAL_REGIONAL = "local_regional"
+    ALL_LEVELS = "all_levels"
+
+
+class EventStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
+
+
+class RegistrationWindow(enum.StrEnum):
+    NOT_YET_OPEN = "not_yet_open"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Forum(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[Level] = mapped_column(enum_type(Level))
+    purpose: Mapped[str] = mapped_column(Text, default="")
+
+    events: Mapped[list["Event"]] = relationship(back_populates="forum")
+
+
+class Event(db.Model):
+    __table_args__ = (CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    forum_id: Mapped[int | None] = mapped_column(ForeignKey("forum.id"))
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    venue: Mapped[str] = mapped_column(String(200), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    contact_email: Mapped[str] = mapped_column(String(254), default="")
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    status: Mapped[EventStatus] = mapped_column(enum_type(EventStatus), default=EventStatus.DRAFT)
+    capacity: Mapped[int | None]
+    waitlist_enabled: Mapped[bool] = mapped_column(default=True)
+    registration_opens_at: Mapped[datetime | None]
+    registration_closes_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    forum: Mapped[Forum | None] = relationship(back_populates="events")
+    tracks: Mapped[list["Track"]] = relationship(  # noqa: F821
+        back_populates="event", order_by="Track.sort_order", cascade="all, delete-orphan"
+    )
+
+    def registration_window(self, now=None):
+        now = now or utcnow()
+        if self.registration_opens_at and now < self.registration_opens_at:
+            return RegistrationWindow.NOT_YET_OPEN
+        closes_at = self.registration_closes_at or self.starts_at
+        if now >= closes_at:
+            return RegistrationWindow.CLOSED
+        return RegistrationWindow.OPEN

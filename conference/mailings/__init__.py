@@ -1,0 +1,1 @@
+"""Outgoing mail: the outbox, its delivery worker, and (later) follow-up mailings."""

@@ -1,0 +1,181 @@
+"""The outbox: every outgoing message is written here in the transaction that causes it,
+then delivered by a worker that claims rows so that two workers never send the same one."""
+
+import contextlib
+import smtplib
+import threading
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from flask_mail import Message, sanitize_address
+from sqlalchemy import and_, or_
+
+from conference.database import after_commit, transaction, utcnow
+from conference.extensions import db, mail
+from conference.mailings.models import OutboxMessage, OutboxStatus
+
+CLAIM_LEASE = timedelta(minutes=5)
+MAX_ATTEMPTS = 8
+
+
+def enqueue(*, kind, recipient, subject, text_body, html_body=None, attachments=(), registration=None):
+    """Render a message and add it to the outbox in the caller's transaction."""
+    message = Message(
+        subject=subject,
+        recipients=[recipient],
+        body=text_body,
+        html=html_body,
+        sender=current_app.config["MAIL_DEFAULT_SENDER"],
+    )
+    for filename, content_type, data in attachments:
+        message.attach(filename, content_type, data)
+    row = OutboxMessage(
+        kind=kind,
+        registration=registration,
+        recipient=recipient,
+        subject=subject,
+        raw_message=message.as_string(),
+        message_id=message.msgId,
+    )
+    db.session.add(row)
+    after_commit(_wake_inline_delivery)
+    return row
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+
+
+def deliver_due(*, batch_size=50, now=None, ignore_backoff=False):
+    """Send every message that is due, batch by batch over one SMTP connection each."""
+    report = DeliveryReport()
+    while batch := _claim_batch(batch_size, now=now, ignore_backoff=ignore_backoff):
+        _send_batch(batch, report)
+    return report
+
+
+def _claim_batch(batch_size, *, now, ignore_backoff):
+    now = now or utcnow()
+    queued = OutboxMessage.status == OutboxStatus.QUEUED
+    due = queued if ignore_backoff else and_(queued, OutboxMessage.next_attempt_at <= now)
+    abandoned = and_(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.claimed_until < now)
+    with transaction() as session:
+        rows = session.scalars(
+            db.select(OutboxMessage)
+            .where(or_(due, abandoned))
+            .order_by(OutboxMessage.id)
+            .limit(batch_size)
+            .with_for_update(skip_locked=True)
+        ).all()
+        for row in rows:
+            row.status = OutboxStatus.SENDING
+            row.claimed_until = now + CLAIM_LEASE
+        return [(row.id, row.recipient, row.raw_message) for row in rows]
+
+
+def _send_batch(batch, report):
+    envelope_from = sanitize_address(current_app.config["MAIL_DEFAULT_SENDER"])
+    try:
+        connection = mail.connect().__enter__()
+    except (OSError, smtplib.SMTPException) as error:
+        for message_id, _, _ in batch:
+            _record_failure(message_id, error, permanent=False, report=report)
+        return
+    try:
+        for position, (message_id, recipient, raw) in enumerate(batch):
+            try:
+                connection.host.sendmail(envelope_from, [recipient], raw.encode())
+            except smtplib.SMTPRecipientsRefused as error:
+                code, _ = error.recipients.get(recipient, (550, b""))
+                _record_failure(message_id, error, permanent=code >= 500, report=report)
+            except smtplib.SMTPResponseException as error:
+                _record_failure(message_id, error, permanent=error.smtp_code >= 500, report=report)
+            except (OSError, smtplib.SMTPException) as error:
+                # The connection is gone: this message and the rest of the batch wait for a retry.
+                for pending_id, _, _ in batch[position:]:
+                    _record_failure(pending_id, error, permanent=False, report=report)
+                return
+            else:
+                _record_sent(message_id)
+                report.sent += 1
+    finally:
+        with contextlib.suppress(OSError, smtplib.SMTPException):
+            connection.host.quit()
+
+
+def _record_sent(message_id):
+    with transaction() as session:
+        row = session.get(OutboxMessage, message_id)
+        row.status = OutboxStatus.SENT
+        row.attempts += 1
+        row.sent_at = utcnow()
+        row.claimed_until = None
+
+
+def _record_failure(message_id, error, *, permanent, report):
+    with transaction() as session:
+        row = session.get(OutboxMessage, message_id)
+        row.attempts += 1
+        row.last_error = f"{type(error).__name__}: {error}"[:2000]
+        row.claimed_until = None
+        if permanent or row.attempts >= MAX_ATTEMPTS:
+            row.status = OutboxStatus.FAILED
+            report.failed += 1
+        else:
+            row.status = OutboxStatus.QUEUED
+            row.next_attempt_at = utcnow() + retry_delay(row.attempts)
+            report.retrying += 1
+
+
+def retry_delay(attempts):
+    """Exponential backoff: 30 s, 1 min, 2 min, … capped at one hour."""
+    return timedelta(seconds=min(30 * 2 ** (attempts - 1), 3600))
+
+
+class InlineDelivery:
+    """The embedded default's delivery: one thread per process that drains the outbox
+    when woken after a commit, and every minute for retries that have come due."""
+
+    def __init__(self, app):
+        self.app = app
+        self.wakeup = threading.Event()
+        self.stopping = False
+        self.thread = None
+        self.start_lock = threading.Lock()
+
+    def wake(self):
+        with self.start_lock:
+            if self.thread is None or not self.thread.is_alive():
+                self.thread = threading.Thread(target=self._run, name="ting-outbox", daemon=True)
+                self.thread.start()
+        self.wakeup.set()
+
+    def stop(self):
+        self.stopping = True
+        self.wakeup.set()
+        if self.thread is not None:
+            self.thread.join(timeout=10)
+
+    def _run(self):
+        while not self.stopping:
+            self.wakeup.wait(timeout=60)
+            self.wakeup.clear()
+            if self.stopping:
+                return
+            with self.app.app_context():
+                try:
+                    deliver_due()
+                except Exception:
+                    self.app.logger.exception("Inline outbox delivery failed; the messages stay queued")
+                finally:
+                    db.session.remove()
+
+
+def _wake_inline_delivery():
+    inline = current_app.extensions.get("ting_inline_delivery")
+    if inline is not None:
+        inline.wake()

@@ -1,0 +1,9 @@
+"""Imports every model, so that one import makes the whole schema known."""
+
+from conference.events.models import Event, Forum
+from conference.mailings.models import OutboxMessage
+from conference.programme.models import Track
+from conference.reference.models import Municipality, Sector
+from conference.registration.models import Registration
+
+__all__ = ["Event", "Forum", "Municipality", "OutboxMessage", "Registration", "Sector", "Track"]

@@ -1,0 +1,1 @@
+"""The programme: knowledge areas (tracks), and later slots, rooms, sessions and speakers."""

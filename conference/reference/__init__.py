@@ -1,0 +1,1 @@
+"""Reference lists: sectors and municipalities, their seed data, and the demo loader."""

@@ -1,0 +1,76 @@
+"""The demo: an all-levels forum modelled on Stockholmstinget, some weeks ahead."""
+
+from datetime import UTC, datetime, time, timedelta
+
+from conference.database import transaction, utcnow
+from conference.events.calendar import STOCKHOLM
+from conference.events.models import Event, EventStatus, Forum, Level
+from conference.extensions import db
+from conference.programme.models import Track
+from conference.reference.seed import seed_reference_data
+
+DEMO_SLUG = "stockholmstinget"
+
+KNOWLEDGE_AREAS = [
+    ("Kultur", "#8a1c5b"),
+    ("Idrott", "#1d6b35"),
+    ("Folkbildning", "#0b5394"),
+    ("Föreningsliv", "#8a4b08"),
+]
+
+DESCRIPTION = """\
+Stockholmstinget är mötesplatsen där alla nivåer möts: politiker och tjänstepersoner från \
+regionen och länets 26 kommuner, civilsamhällets organisationer, folkbildningen, det fria \
+kulturlivet, myndigheter och akademin.
+
+Dagen inleds med ett gemensamt öppningspass och en huvudtalare. Därefter följer tre \
+seminariepass med fem parallella seminarier inom de fyra kunskapsområdena kultur, idrott, \
+folkbildning och föreningsliv.
+
+Konferensen är kostnadsfri. Lunch och kaffe ingår."""
+
+
+def load_demo(today=None):
+    """Create the demo event once; a second call changes nothing. Returns (event, created)."""
+    seed_reference_data()
+    existing = db.session.scalars(db.select(Event).where(Event.slug == DEMO_SLUG)).one_or_none()
+    if existing is not None:
+        return existing, False
+    day = _a_thursday_eight_weeks_after(today or utcnow().date())
+    with transaction() as session:
+        forum = Forum(
+            name="Stockholmstinget",
+            level=Level.ALL_LEVELS,
+            purpose="Årlig mötesplats för dialog mellan alla nivåer inom kultur, idrott, folkbildning och föreningsliv.",
+        )
+        event = Event(
+            forum=forum,
+            slug=DEMO_SLUG,
+            title=f"Stockholmstinget {day.year}",
+            description=DESCRIPTION,
+            venue="Folkets hus, Stockholm City Conference Centre",
+            address="Barnhusgatan 12–14, 111 23 Stockholm",
+            contact_email="stockholmstinget@example.se",
+            starts_at=_utc(day, time(9, 0)),
+            ends_at=_utc(day, time(16, 30)),
+            status=EventStatus.PUBLISHED,
+            capacity=400,
+            waitlist_enabled=True,
+            registration_opens_at=utcnow() - timedelta(days=1),
+            registration_closes_at=_utc(day - timedelta(days=7), time(23, 59)),
+        )
+        event.tracks = [
+            Track(name=name, colour=colour, sort_order=position)
+            for position, (name, colour) in enumerate(KNOWLEDGE_AREAS)
+        ]
+        session.add(event)
+    return event, True
+
+
+def _a_thursday_eight_weeks_after(today):
+    day = today + timedelta(weeks=8)
+    return day + timedelta(days=(3 - day.weekday()) % 7)
+
+
+def _utc(day, local):
+    return datetime.combine(day, local, tzinfo=STOCKHOLM).astimezone(UTC).replace(tzinfo=None)

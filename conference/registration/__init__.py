@@ -1,0 +1,1 @@
+"""Registrations: the public form, the personal manage link and the waiting list."""

@@ -1,0 +1,121 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+
+from conference.extensions import db
+from conference.reference.models import Municipality, Sector
+from conference.registration.services import RegistrationError, normalise_email
+
+OTHER_MUNICIPALITY = "other"
+
+
+def _required():
+    return DataRequired(message=_l("This field is required."))
+
+
+def _at_most(limit):
+    return Length(max=limit, message=_l("At most %(max)d characters.", max=limit))
+
+
+class RegistrationDetailsForm(FlaskForm):
+    """What an attendee can change later through the manage link."""
+
+    first_name = StringField(_l("First name"), validators=[_required(), _at_most(100)])
+    last_name = StringField(_l("Last name"), validators=[_required(), _at_most(100)])
+    phone = StringField(
+        _l("Phone (optional)"),
+        validators=[
+            Optional(),
+            _at_most(40),
+            Regexp(r"^\+?[0-9 ()-]{5,40}$", message=_l("Enter a phone number with digits, like 070-123 45 67.")),
+        ],
+    )
+    organisation = StringField(_l("Organisation"), validators=[_required(), _at_most(200)])
+    role_title = StringField(_l("Role or title (optional)"), validators=[Optional(), _at_most(200)])
+    sector = SelectField(_l("Sector"), validators=[_required()])
+    municipality = SelectField(_l("Municipality"), validators=[_required()])
+    dietary_needs = TextAreaField(_l("Dietary needs (optional)"), validators=[Optional(), _at_most(1000)])
+    accessibility_needs = TextAreaField(
+        _l("Accessibility needs (optional)"),
+        description=_l("For example a hearing loop, sign language interpretation or step-free access."),
+        validators=[Optional(), _at_most(1000)],
+    )
+    language = RadioField(
+        _l("Language for e-mails"),
+        choices=[("sv", "Svenska"), ("en", "English")],
+        default="sv",
+        validators=[_required()],
+    )
+    consent_sector_list = BooleanField(
+        _l(
+            "I agree that my name, organisation, role, municipality and e-mail address are shared"
+            " with the representatives of my sector in the participant list."
+        )
+    )
+    consent_public_list = BooleanField(
+        _l("I agree that my name, organisation and sector are shown in a public list of participants.")
+    )
+    consent_mailings = BooleanField(
+        _l("I want to receive follow-up mailings from the organisers after the event (documentation, surveys).")
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        sectors = db.session.scalars(db.select(Sector).order_by(Sector.sort_order, Sector.id))
+        municipalities = db.session.scalars(db.select(Municipality).order_by(Municipality.name))
+        self.sector.choices = [("", _l("Choose a sector"))] + [(str(s.id), s.name) for s in sectors]
+        self.municipality.choices = (
+            [("", _l("Choose a municipality"))]
+            + [(str(m.id), m.name) for m in municipalities]
+            + [(OTHER_MUNICIPALITY, _l("Other, or outside Stockholm County"))]
+        )
+
+    def details(self):
+        municipality = self.municipality.data
+        return {
+            "first_name": self.first_name.data.strip(),
+            "last_name": self.last_name.data.strip(),
+            "phone": (self.phone.data or "").strip(),
+            "organisation": self.organisation.data.strip(),
+            "role_title": (self.role_title.data or "").strip(),
+            "sector_id": int(self.sector.data),
+            "municipality_id": None if municipality == OTHER_MUNICIPALITY else int(municipality),
+            "dietary_needs": (self.dietary_needs.data or "").strip(),
+            "accessibility_needs": (self.accessibility_needs.data or "").strip(),
+            "language": self.language.data,
+        }
+
+    def consents(self):
+        return {
+            name: getattr(self, name).data
+            for name in ("consent_sector_list", "consent_public_list", "consent_mailings")
+        }
+
+    def fill_from(self, registration):
+        for name in ("first_name", "last_name", "phone", "organisation", "role_title"):
+            getattr(self, name).data = getattr(registration, name)
+        self.dietary_needs.data = registration.dietary_needs
+        self.accessibility_needs.data = registration.accessibility_needs
+        self.sector.data = str(registration.sector_id)
+        self.municipality.data = str(registration.municipality_id or OTHER_MUNICIPALITY)
+        self.language.data = registration.language
+        self.consent_sector_list.data = registration.consent_sector_list_at is not None
+        self.consent_public_list.data = registration.consent_public_list_at is not None
+        self.consent_mailings.data = registration.consent_mailings_at is not None
+
+
+class RegistrationForm(RegistrationDetailsForm):
+    email = EmailField(_l("E-mail address"), validators=[_required(), _at_most(254)])
+    # A fresh key per rendered form: a second POST of the same form is a double submit.
+    submission_key = HiddenField()
+
+    def validate_email(self, field):
+        try:
+            normalise_email(field.data)
+        except RegistrationError as error:
+            raise ValidationError(error.message) from error
+
+    def validate_submission_key(self, field):
+        if field.data and len(field.data) > 64:
+            raise ValidationError(_l("The form was changed. Reload the page and try again."))

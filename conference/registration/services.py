@@ -1,0 +1,233 @@
+"""Registration actions. Each is one transaction that locks the event row before it counts
+places, so that two people racing for the last place can never both get it."""
+
+from dataclasses import dataclass
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func
+
+from conference.database import lock, transaction, utcnow
+from conference.events.models import Event, EventStatus, RegistrationWindow
+from conference.extensions import db
+from conference.registration.models import Registration, RegistrationStatus, new_token
+from conference.registration.notifications import (
+    queue_cancellation,
+    queue_confirmation,
+    queue_manage_link,
+    queue_promotion,
+)
+
+DETAIL_FIELDS = (
+    "first_name",
+    "last_name",
+    "phone",
+    "organisation",
+    "role_title",
+    "sector_id",
+    "municipality_id",
+    "dietary_needs",
+    "accessibility_needs",
+    "language",
+)
+CONSENTS = ("consent_sector_list", "consent_public_list", "consent_mailings")
+
+
+class RegistrationError(Exception):
+    """A registration the rules refuse; `message` is for the user, `field` names the form field."""
+
+    def __init__(self, message, field=None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+@dataclass
+class RegistrationOutcome:
+    registration: Registration
+    # False when the address was already registered: the manage link was mailed again instead.
+    created: bool
+    waitlist_position: int | None = None
+
+
+def normalise_email(address):
+    """The canonical form of an e-mail address: trimmed, validated, lower case."""
+    try:
+        return validate_email(address.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as error:
+        raise RegistrationError(_l("Enter a valid e-mail address, like name@example.se."), field="email") from error
+
+
+def register(*, event_id, email, details, consents, submission_key=None, now=None):
+    """Register a person for an event: confirmed while places remain, else waitlisted."""
+    now = now or utcnow()
+    email = normalise_email(email)
+    with transaction() as session:
+        event = lock(Event, event_id)
+        existing = session.scalars(
+            db.select(Registration).where(
+                Registration.event_id == event.id,
+                Registration.email == email,
+                Registration.status != RegistrationStatus.CANCELLED,
+            )
+        ).one_or_none()
+        if existing is not None:
+            if not (submission_key and existing.submission_key == submission_key):
+                queue_manage_link(existing)
+            return RegistrationOutcome(existing, created=False, waitlist_position=waitlist_position(existing))
+        _check_open(event, now)
+        if has_room(event):
+            status, sequence = RegistrationStatus.CONFIRMED, None
+        elif event.waitlist_enabled:
+            status, sequence = RegistrationStatus.WAITLISTED, _next_waitlist_seq(event)
+        else:
+            raise RegistrationError(_l("The event is full, and it has no waiting list."))
+        registration = Registration(
+            event=event,
+            email=email,
+            status=status,
+            waitlist_seq=sequence,
+            submission_key=submission_key,
+            created_at=now,
+            **{name: details[name] for name in DETAIL_FIELDS},
+        )
+        _apply_consents(registration, consents, now)
+        session.add(registration)
+        session.flush()
+        position = waitlist_position(registration)
+        queue_confirmation(registration, waitlist_position=position)
+    return RegistrationOutcome(registration, created=True, waitlist_position=position)
+
+
+def update_details(*, registration_id, details, consents, now=None):
+    """Change what an attendee can change through the manage link."""
+    now = now or utcnow()
+    with transaction():
+        registration = lock(Registration, registration_id)
+        if registration.status == RegistrationStatus.CANCELLED:
+            raise RegistrationError(_l("This registration is cancelled and can no longer be changed."))
+        for name in DETAIL_FIELDS:
+            setattr(registration, name, details[name])
+        _apply_consents(registration, consents, now)
+    return registration
+
+
+def cancel(*, registration_id, now=None):
+    """Cancel a registration; a freed place goes to the first on the waiting list."""
+    now = now or utcnow()
+    with transaction() as session:
+        event_id = session.scalar(db.select(Registration.event_id).where(Registration.id == registration_id))
+        event = lock(Event, event_id)
+        registration = lock(Registration, registration_id)
+        if registration.status == RegistrationStatus.CANCELLED:
+            return []
+        registration.status = RegistrationStatus.CANCELLED
+        registration.cancelled_at = now
+        registration.waitlist_seq = None
+        queue_cancellation(registration)
+        return promote_waiting(event)
+
+
+def promote_waiting(event):
+    """Give free places to those first in line; call with the event row locked."""
+    promoted = []
+    while has_room(event):
+        first = db.session.scalars(
+            db.select(Registration)
+            .where(Registration.event_id == event.id, Registration.status == RegistrationStatus.WAITLISTED)
+            .order_by(Registration.waitlist_seq)
+            .limit(1)
+        ).first()
+        if first is None:
+            break
+        first.status = RegistrationStatus.CONFIRMED
+        first.waitlist_seq = None
+        db.session.flush()
+        queue_promotion(first)
+        promoted.append(first)
+    return promoted
+
+
+def renew_manage_link(*, registration_id):
+    """Replace the personal link (the old one stops working) and mail the new one."""
+    with transaction():
+        registration = lock(Registration, registration_id)
+        registration.token = new_token()
+        queue_manage_link(registration)
+    return registration
+
+
+def find_by_token(token):
+    if not token or len(token) > 64:
+        return None
+    return db.session.scalars(db.select(Registration).where(Registration.token == token)).one_or_none()
+
+
+def confirmed_count(event):
+    return db.session.scalar(
+        db.select(func.count())
+        .select_from(Registration)
+        .where(Registration.event_id == event.id, Registration.status == RegistrationStatus.CONFIRMED)
+    )
+
+
+def places_left(event):
+    if event.capacity is None:
+        return None
+    return max(event.capacity - confirmed_count(event), 0)
+
+
+def waiting_count(event):
+    return db.session.scalar(
+        db.select(func.count())
+        .select_from(Registration)
+        .where(Registration.event_id == event.id, Registration.status == RegistrationStatus.WAITLISTED)
+    )
+
+
+def has_room(event):
+    """A place is free, and nobody who came earlier is waiting for it."""
+    if event.capacity is None:
+        return True
+    return confirmed_count(event) < event.capacity and waiting_count(event) == 0
+
+
+def waitlist_position(registration):
+    if registration.status != RegistrationStatus.WAITLISTED:
+        return None
+    return db.session.scalar(
+        db.select(func.count())
+        .select_from(Registration)
+        .where(
+            Registration.event_id == registration.event_id,
+            Registration.status == RegistrationStatus.WAITLISTED,
+            Registration.waitlist_seq <= registration.waitlist_seq,
+        )
+    )
+
+
+def _next_waitlist_seq(event):
+    highest = db.session.scalar(db.select(func.max(Registration.waitlist_seq)).where(Registration.event_id == event.id))
+    return (highest or 0) + 1
+
+
+def _check_open(event, now):
+    if event.status != EventStatus.PUBLISHED:
+        raise RegistrationError(_l("Registration for this event is not open."))
+    window = event.registration_window(now)
+    if window == RegistrationWindow.NOT_YET_OPEN:
+        raise RegistrationError(_l("Registration has not opened yet."))
+    if window == RegistrationWindow.CLOSED:
+        raise RegistrationError(_l("Registration has closed."))
+
+
+def _apply_consents(registration, consents, now):
+    for name in CONSENTS:
+        column = f"{name}_at"
+        given = bool(consents.get(name))
+        if given and getattr(registration, column) is None:
+            setattr(registration, column, now)
+        elif not given:
+            setattr(registration, column, None)
+    registration.consent_wording_version = current_app.config["CONSENT_WORDING_VERSION"]

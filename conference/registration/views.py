@@ -1,0 +1,132 @@
+import secrets
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, session, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from conference.events.calendar import event_calendar
+from conference.events.services import published_event
+from conference.extensions import limiter
+from conference.registration import services
+from conference.registration.forms import RegistrationDetailsForm, RegistrationForm
+from conference.registration.models import RegistrationStatus
+from conference.site.forms import ConfirmForm
+
+blueprint = Blueprint("registration", __name__)
+
+
+def _registration_rate_limit():
+    return current_app.config["REGISTRATION_RATE_LIMIT"]
+
+
+@blueprint.route("/events/<slug>/register", methods=["GET", "POST"])
+@limiter.limit(_registration_rate_limit, methods=["POST"])
+def register(slug):
+    event = published_event(slug) or abort(404)
+    form = RegistrationForm()
+    if not form.is_submitted():
+        form.language.data = str(get_locale())
+        form.submission_key.data = secrets.token_urlsafe(16)
+    elif form.validate():
+        try:
+            outcome = services.register(
+                event_id=event.id,
+                email=form.email.data,
+                details=form.details(),
+                consents=form.consents(),
+                submission_key=form.submission_key.data or None,
+            )
+        except services.RegistrationError as error:
+            _show_error(form, error)
+        else:
+            if not outcome.created and outcome.registration.submission_key != form.submission_key.data:
+                return render_template("registration/already_registered.html", event=event), 200
+            session["registration_token"] = outcome.registration.token
+            return redirect(url_for(".registered", slug=event.slug), code=303)
+    return render_template(
+        "registration/form.html",
+        event=event,
+        form=form,
+        window=event.registration_window(),
+        has_room=services.has_room(event),
+    ), 422 if form.errors else 200
+
+
+@blueprint.get("/events/<slug>/registered")
+def registered(slug):
+    event = published_event(slug) or abort(404)
+    registration = services.find_by_token(session.get("registration_token"))
+    if registration is None or registration.event_id != event.id:
+        return redirect(url_for("events.show", slug=event.slug))
+    return render_template(
+        "registration/registered.html",
+        event=event,
+        registration=registration,
+        position=services.waitlist_position(registration),
+    )
+
+
+@blueprint.route("/manage/<token>", methods=["GET", "POST"])
+def manage(token):
+    registration = services.find_by_token(token) or abort(404)
+    form = RegistrationDetailsForm()
+    if not form.is_submitted():
+        form.fill_from(registration)
+    elif form.validate():
+        try:
+            services.update_details(registration_id=registration.id, details=form.details(), consents=form.consents())
+        except services.RegistrationError as error:
+            _show_error(form, error)
+        else:
+            flash(_("Your changes are saved."), "success")
+            return redirect(url_for(".manage", token=token), code=303)
+    return render_template(
+        "registration/manage.html",
+        registration=registration,
+        event=registration.event,
+        form=form,
+        position=services.waitlist_position(registration),
+        cancelled=registration.status == RegistrationStatus.CANCELLED,
+    ), 422 if form.errors else 200
+
+
+@blueprint.route("/manage/<token>/cancel", methods=["GET", "POST"])
+def cancel(token):
+    registration = services.find_by_token(token) or abort(404)
+    if registration.status == RegistrationStatus.CANCELLED:
+        return redirect(url_for(".manage", token=token))
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        services.cancel(registration_id=registration.id)
+        flash(_("Your registration is cancelled. We have sent you a confirmation by e-mail."), "success")
+        return redirect(url_for(".manage", token=token), code=303)
+    return render_template("registration/cancel.html", registration=registration, event=registration.event, form=form)
+
+
+@blueprint.post("/manage/<token>/new-link")
+@limiter.limit("5 per hour")
+def new_link(token):
+    registration = services.find_by_token(token) or abort(404)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    services.renew_manage_link(registration_id=registration.id)
+    flash(_("A new personal link is on its way to your e-mail. The old link no longer works."), "success")
+    return redirect(url_for("events.show", slug=registration.event.slug), code=303)
+
+
+@blueprint.get("/manage/<token>/calendar.ics")
+def calendar(token):
+    registration = services.find_by_token(token) or abort(404)
+    return Response(
+        event_calendar(registration.event),
+        mimetype="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="{registration.event.slug}.ics"'},
+    )
+
+
+def _show_error(form, error):
+    if error.field and hasattr(form, error.field):
+        getattr(form, error.field).errors.append(error.message)
+    else:
+        form.form_errors.append(error.message)
