@@ -1,6 +1,15 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from conference.extensions import db
@@ -23,6 +32,7 @@ class RegistrationDetailsForm(FlaskForm):
 
     first_name = StringField(_l("First name"), validators=[_required(), _at_most(100)])
     last_name = StringField(_l("Last name"), validators=[_required(), _at_most(100)])
+    email = EmailField(_l("E-mail address"), validators=[_required(), _at_most(254)])
     phone = StringField(
         _l("Phone (optional)"),
         validators=[
@@ -43,7 +53,7 @@ class RegistrationDetailsForm(FlaskForm):
     )
     language = RadioField(
         _l("Language for e-mails"),
-        choices=[("sv", "Svenska"), ("en", "English")],
+        choices=[SelectChoice("sv", "Svenska"), SelectChoice("en", "English")],
         default="sv",
         validators=[_required()],
     )
@@ -64,17 +74,26 @@ class RegistrationDetailsForm(FlaskForm):
         super().__init__(*args, **kwargs)
         sectors = db.session.scalars(db.select(Sector).order_by(Sector.sort_order, Sector.id))
         municipalities = db.session.scalars(db.select(Municipality).order_by(Municipality.name))
-        self.sector.choices = [("", _l("Choose a sector"))] + [(str(s.id), s.name) for s in sectors]
-        self.municipality.choices = (
-            [("", _l("Choose a municipality"))]
-            + [(str(m.id), m.name) for m in municipalities]
-            + [(OTHER_MUNICIPALITY, _l("Other, or outside Stockholm County"))]
-        )
+        self.sector.choices = [SelectChoice("", _l("Choose a sector"))] + [
+            SelectChoice(str(sector.id), sector.name) for sector in sectors
+        ]
+        self.municipality.choices = [
+            SelectChoice("", _l("Choose a municipality")),
+            *(SelectChoice(str(municipality.id), municipality.name) for municipality in municipalities),
+            SelectChoice(OTHER_MUNICIPALITY, _l("Other, or outside Stockholm County")),
+        ]
+
+    def validate_email(self, field):
+        try:
+            normalise_email(field.data)
+        except RegistrationError as error:
+            raise ValidationError(error.message) from error
 
     def details(self):
         municipality = self.municipality.data
         return {
             "first_name": self.first_name.data.strip(),
+            "email": self.email.data,
             "last_name": self.last_name.data.strip(),
             "phone": (self.phone.data or "").strip(),
             "organisation": self.organisation.data.strip(),
@@ -93,7 +112,7 @@ class RegistrationDetailsForm(FlaskForm):
         }
 
     def fill_from(self, registration):
-        for name in ("first_name", "last_name", "phone", "organisation", "role_title"):
+        for name in ("first_name", "last_name", "email", "phone", "organisation", "role_title"):
             getattr(self, name).data = getattr(registration, name)
         self.dietary_needs.data = registration.dietary_needs
         self.accessibility_needs.data = registration.accessibility_needs
@@ -106,15 +125,8 @@ class RegistrationDetailsForm(FlaskForm):
 
 
 class RegistrationForm(RegistrationDetailsForm):
-    email = EmailField(_l("E-mail address"), validators=[_required(), _at_most(254)])
     # A fresh key per rendered form: a second POST of the same form is a double submit.
     submission_key = HiddenField()
-
-    def validate_email(self, field):
-        try:
-            normalise_email(field.data)
-        except RegistrationError as error:
-            raise ValidationError(error.message) from error
 
     def validate_submission_key(self, field):
         if field.data and len(field.data) > 64:

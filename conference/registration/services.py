@@ -59,19 +59,13 @@ def normalise_email(address):
         raise RegistrationError(_l("Enter a valid e-mail address, like name@example.se."), field="email") from error
 
 
-def register(*, event_id, email, details, consents, submission_key=None, now=None):
+def register(*, event_id, details, consents, submission_key=None, now=None):
     """Register a person for an event: confirmed while places remain, else waitlisted."""
     now = now or utcnow()
-    email = normalise_email(email)
+    email = normalise_email(details["email"])
     with transaction() as session:
         event = lock(Event, event_id)
-        existing = session.scalars(
-            db.select(Registration).where(
-                Registration.event_id == event.id,
-                Registration.email == email,
-                Registration.status != RegistrationStatus.CANCELLED,
-            )
-        ).one_or_none()
+        existing = _active_registration(event.id, email)
         if existing is not None:
             if not (submission_key and existing.submission_key == submission_key):
                 queue_manage_link(existing)
@@ -103,10 +97,18 @@ def register(*, event_id, email, details, consents, submission_key=None, now=Non
 def update_details(*, registration_id, details, consents, now=None):
     """Change what an attendee can change through the manage link."""
     now = now or utcnow()
+    email = normalise_email(details["email"])
     with transaction():
         registration = lock(Registration, registration_id)
         if registration.status == RegistrationStatus.CANCELLED:
             raise RegistrationError(_l("This registration is cancelled and can no longer be changed."))
+        if email != registration.email:
+            lock(Event, registration.event_id)
+            if _active_registration(registration.event_id, email) is not None:
+                raise RegistrationError(
+                    _l("Another registration for this event already uses this e-mail address."), field="email"
+                )
+            registration.email = email
         for name in DETAIL_FIELDS:
             setattr(registration, name, details[name])
         _apply_consents(registration, consents, now)
@@ -132,7 +134,7 @@ def cancel(*, registration_id, now=None):
 def promote_waiting(event):
     """Give free places to those first in line; call with the event row locked."""
     promoted = []
-    while has_room(event):
+    while _free_places(event) != 0:
         first = db.session.scalars(
             db.select(Registration)
             .where(Registration.event_id == event.id, Registration.status == RegistrationStatus.WAITLISTED)
@@ -173,6 +175,11 @@ def confirmed_count(event):
 
 
 def places_left(event):
+    """Free places, or None when the event has no limit."""
+    return _free_places(event)
+
+
+def _free_places(event):
     if event.capacity is None:
         return None
     return max(event.capacity - confirmed_count(event), 0)
@@ -190,7 +197,7 @@ def has_room(event):
     """A place is free, and nobody who came earlier is waiting for it."""
     if event.capacity is None:
         return True
-    return confirmed_count(event) < event.capacity and waiting_count(event) == 0
+    return _free_places(event) > 0 and waiting_count(event) == 0
 
 
 def waitlist_position(registration):
@@ -205,6 +212,16 @@ def waitlist_position(registration):
             Registration.waitlist_seq <= registration.waitlist_seq,
         )
     )
+
+
+def _active_registration(event_id, email):
+    return db.session.scalars(
+        db.select(Registration).where(
+            Registration.event_id == event_id,
+            Registration.email == email,
+            Registration.status != RegistrationStatus.CANCELLED,
+        )
+    ).one_or_none()
 
 
 def _next_waitlist_seq(event):

@@ -31,7 +31,6 @@ def register(slug):
         try:
             outcome = services.register(
                 event_id=event.id,
-                email=form.email.data,
                 details=form.details(),
                 consents=form.consents(),
                 submission_key=form.submission_key.data or None,

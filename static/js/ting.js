@@ -8,6 +8,12 @@ document.addEventListener("DOMContentLoaded", () => {
       });
     });
   });
+  // A page restored from the back/forward cache must not keep its buttons disabled.
+  window.addEventListener("pageshow", (event) => {
+    if (event.persisted) {
+      document.querySelectorAll("form[data-once] button[type=submit]").forEach((button) => { button.disabled = false; });
+    }
+  });
   // Move focus to the error summary so that screen-reader users hear what to correct.
   const summary = document.getElementById("error-summary");
   if (summary) summary.focus();

@@ -11,6 +11,7 @@ from conference.reference.models import Municipality, Sector
 def create_event(app, *, slug="tinget", capacity=None, waitlist_enabled=True, opens_in=None, closes_in=None, **fields):
     """A published event three weeks ahead; `opens_in`/`closes_in` are timedeltas from now."""
     now = utcnow()
+    starts_at = now.replace(second=0, microsecond=0) + timedelta(days=21)
     with app.app_context(), transaction() as session:
         event = Event(
             slug=slug,
@@ -18,8 +19,8 @@ def create_event(app, *, slug="tinget", capacity=None, waitlist_enabled=True, op
             venue="Folkets hus",
             address="Barnhusgatan 12, Stockholm",
             contact_email="tinget@example.se",
-            starts_at=now + timedelta(days=21),
-            ends_at=now + timedelta(days=21, hours=7),
+            starts_at=starts_at,
+            ends_at=starts_at + timedelta(hours=7),
             status=fields.pop("status", EventStatus.PUBLISHED),
             capacity=capacity,
             waitlist_enabled=waitlist_enabled,
