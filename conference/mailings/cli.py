@@ -19,7 +19,8 @@ def deliver_command(loop, interval, retry_now):
         raise click.ClickException("MAIL_SERVER is not set: the messages stay in the outbox.")
     while True:
         report = deliver_due(ignore_backoff=retry_now)
-        click.echo(f"sent {report.sent}, waiting for retry {report.retrying}, failed {report.failed}")
+        if not loop or report.sent or report.retrying or report.failed:
+            click.echo(f"sent {report.sent}, waiting for retry {report.retrying}, failed {report.failed}")
         if not loop:
             return
         time.sleep(interval)

@@ -131,7 +131,7 @@ def test_cancel_asks_first_then_frees_the_place_for_the_first_in_line(app, inbox
     path = manage_path(inbox.to("first@example.se")[0])
     question = first.get(f"{path}/cancel").get_data(as_text=True)
     assert "Vill du avboka din anmälan" in question
-    assert [r.status for r in registrations(app)][0] == RegistrationStatus.CONFIRMED
+    assert registrations(app)[0].status == RegistrationStatus.CONFIRMED
 
     response = first.post(f"{path}/cancel", data=hidden_fields(question))
     assert response.status_code == 303
