@@ -5,6 +5,7 @@ from flask_babel import get_locale
 
 from conference import config
 from conference.extensions import babel, csrf, db, limiter, mail, migrate
+from conference.programme.names import session_format_name
 
 
 def create_app(overrides=None):
@@ -29,6 +30,7 @@ def create_app(overrides=None):
 
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals["current_language"] = lambda: str(get_locale())
+    app.jinja_env.globals["format_name"] = session_format_name
     _register_blueprints(app)
     _register_cli(app)
     _start_inline_delivery(app)
@@ -37,10 +39,11 @@ def create_app(overrides=None):
 
 def _register_blueprints(app):
     from conference.events.views import blueprint as events
+    from conference.programme.views import blueprint as programme
     from conference.registration.views import blueprint as registration
     from conference.site.views import blueprint as site
 
-    for blueprint in (site, events, registration):
+    for blueprint in (site, events, programme, registration):
         app.register_blueprint(blueprint)
 
 

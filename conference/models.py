@@ -2,8 +2,21 @@
 
 from conference.events.models import Event, Forum
 from conference.mailings.models import OutboxMessage
-from conference.programme.models import Track
+from conference.programme.models import Room, Session, SessionChoice, Slot, Speaker, Track
 from conference.reference.models import Municipality, Sector
 from conference.registration.models import Registration
 
-__all__ = ["Event", "Forum", "Municipality", "OutboxMessage", "Registration", "Sector", "Track"]
+__all__ = [
+    "Event",
+    "Forum",
+    "Municipality",
+    "OutboxMessage",
+    "Registration",
+    "Room",
+    "Sector",
+    "Session",
+    "SessionChoice",
+    "Slot",
+    "Speaker",
+    "Track",
+]

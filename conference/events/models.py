@@ -61,6 +61,15 @@ class Event(db.Model):
     tracks: Mapped[list["Track"]] = relationship(  # noqa: F821
         back_populates="event", order_by="Track.sort_order", cascade="all, delete-orphan"
     )
+    slots: Mapped[list["Slot"]] = relationship(  # noqa: F821
+        back_populates="event", order_by="Slot.starts_at", cascade="all, delete-orphan"
+    )
+    rooms: Mapped[list["Room"]] = relationship(  # noqa: F821
+        back_populates="event", order_by="Room.name", cascade="all, delete-orphan"
+    )
+    # Bumped by every change to the programme or to its seat counts, so a cached programme
+    # page is valid exactly while this number is unchanged.
+    programme_version: Mapped[int] = mapped_column(default=0)
 
     def registration_window(self, now=None):
         now = now or utcnow()

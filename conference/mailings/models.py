@@ -20,6 +20,7 @@ class MessageKind(enum.StrEnum):
     MANAGE_LINK = "manage_link"
     PROMOTION = "promotion"
     CANCELLATION = "cancellation"
+    SESSION_PROMOTION = "session_promotion"
 
 
 class OutboxMessage(db.Model):

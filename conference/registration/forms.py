@@ -27,6 +27,30 @@ def _at_most(limit):
     return Length(max=limit, message=_l("At most %(max)d characters.", max=limit))
 
 
+class SlotChoiceField(RadioField):
+    """One session, or none, in a slot with parallel sessions."""
+
+    def process_formdata(self, valuelist):
+        if len(valuelist) > 1:
+            raise ValueError(_l("You can choose only one session in each slot."))
+        super().process_formdata(valuelist)
+
+
+def with_session_choices(form_class, slots):
+    """`form_class` with one choice field per slot that has parallel sessions."""
+    fields = {
+        f"slot_{slot.id}": SlotChoiceField(
+            slot.label,
+            choices=[SelectChoice("", _l("No session in this slot"))]
+            + [SelectChoice(str(session.id), session.title) for session in slot.sessions],
+            default="",
+            validate_choice=True,
+        )
+        for slot in slots
+    }
+    return type(form_class.__name__, (form_class,), {"slots": slots, **fields})
+
+
 class RegistrationDetailsForm(FlaskForm):
     """What an attendee can change later through the manage link."""
 
@@ -105,6 +129,12 @@ class RegistrationDetailsForm(FlaskForm):
             "language": self.language.data,
         }
 
+    def slot_fields(self):
+        return [(slot, self[f"slot_{slot.id}"]) for slot in getattr(self, "slots", [])]
+
+    def session_ids(self):
+        return [int(field.data) for _, field in self.slot_fields() if field.data]
+
     def consents(self):
         return {
             name: getattr(self, name).data
@@ -122,6 +152,9 @@ class RegistrationDetailsForm(FlaskForm):
         self.consent_sector_list.data = registration.consent_sector_list_at is not None
         self.consent_public_list.data = registration.consent_public_list_at is not None
         self.consent_mailings.data = registration.consent_mailings_at is not None
+        chosen = {choice.slot_id: str(choice.session_id) for choice in registration.choices}
+        for slot, field in self.slot_fields():
+            field.data = chosen.get(slot.id, "")
 
 
 class RegistrationForm(RegistrationDetailsForm):

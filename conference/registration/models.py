@@ -72,6 +72,9 @@ class Registration(db.Model):
     event: Mapped[Event] = relationship()
     sector: Mapped[Sector] = relationship()
     municipality: Mapped[Municipality | None] = relationship()
+    choices: Mapped[list["SessionChoice"]] = relationship(  # noqa: F821
+        back_populates="registration", cascade="all, delete-orphan"
+    )
 
     @property
     def name(self):

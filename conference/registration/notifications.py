@@ -8,6 +8,7 @@ from conference.events.calendar import event_calendar
 from conference.links import public_url
 from conference.mailings.models import MessageKind
 from conference.mailings.outbox import enqueue
+from conference.programme.services import agenda
 from conference.registration.models import RegistrationStatus
 
 
@@ -38,6 +39,13 @@ def queue_cancellation(registration):
         _queue(MessageKind.CANCELLATION, "cancellation", subject, registration)
 
 
+def queue_session_promotion(choice):
+    registration = choice.registration
+    with force_locale(registration.language):
+        subject = _("You have a place in the session %(session)s", session=choice.session.title)
+        _queue(MessageKind.SESSION_PROMOTION, "session_promotion", subject, registration, choice=choice)
+
+
 def _queue(kind, template, subject, registration, **context):
     event = registration.event
     context |= {
@@ -45,6 +53,7 @@ def _queue(kind, template, subject, registration, **context):
         "event": event,
         "manage_url": public_url("registration.manage", token=registration.token),
         "event_url": public_url("events.show", slug=event.slug),
+        "agenda": agenda(registration),
     }
     attachments = []
     if registration.status == RegistrationStatus.CONFIRMED:

@@ -9,14 +9,17 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func
 
 from conference.database import lock, transaction, utcnow
+from conference.errors import DomainError
 from conference.events.models import Event, EventStatus, RegistrationWindow
 from conference.extensions import db
+from conference.programme.choices import apply_choices, checked_sessions, place_pending_choices
 from conference.registration.models import Registration, RegistrationStatus, new_token
 from conference.registration.notifications import (
     queue_cancellation,
     queue_confirmation,
     queue_manage_link,
     queue_promotion,
+    queue_session_promotion,
 )
 
 DETAIL_FIELDS = (
@@ -34,13 +37,8 @@ DETAIL_FIELDS = (
 CONSENTS = ("consent_sector_list", "consent_public_list", "consent_mailings")
 
 
-class RegistrationError(Exception):
-    """A registration the rules refuse; `message` is for the user, `field` names the form field."""
-
-    def __init__(self, message, field=None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
+class RegistrationError(DomainError):
+    """A registration the rules refuse."""
 
 
 @dataclass
@@ -59,8 +57,11 @@ def normalise_email(address):
         raise RegistrationError(_l("Enter a valid e-mail address, like name@example.se."), field="email") from error
 
 
-def register(*, event_id, details, consents, submission_key=None, now=None):
-    """Register a person for an event: confirmed while places remain, else waitlisted."""
+def register(*, event_id, details, consents, session_ids=(), submission_key=None, now=None):
+    """Register a person for an event: confirmed while places remain, else waitlisted.
+
+    `session_ids` are the sessions chosen in slots with parallel sessions.
+    """
     now = now or utcnow()
     email = normalise_email(details["email"])
     with transaction() as session:
@@ -71,6 +72,7 @@ def register(*, event_id, details, consents, submission_key=None, now=None):
                 queue_manage_link(existing)
             return RegistrationOutcome(existing, created=False, waitlist_position=waitlist_position(existing))
         _check_open(event, now)
+        sessions = checked_sessions(event.id, session_ids)
         if has_room(event):
             status, sequence = RegistrationStatus.CONFIRMED, None
         elif event.waitlist_enabled:
@@ -89,21 +91,27 @@ def register(*, event_id, details, consents, submission_key=None, now=None):
         _apply_consents(registration, consents, now)
         session.add(registration)
         session.flush()
+        apply_choices(registration, sessions, now=now, on_promotion=queue_session_promotion)
         position = waitlist_position(registration)
         queue_confirmation(registration, waitlist_position=position)
     return RegistrationOutcome(registration, created=True, waitlist_position=position)
 
 
-def update_details(*, registration_id, details, consents, now=None):
-    """Change what an attendee can change through the manage link."""
+def update_details(*, registration_id, details, consents, session_ids=None, now=None):
+    """Change what an attendee can change through the manage link; `session_ids` None
+    leaves the session choices as they are."""
     now = now or utcnow()
     email = normalise_email(details["email"])
-    with transaction():
+    with transaction() as session:
+        event_id = session.scalar(db.select(Registration.event_id).where(Registration.id == registration_id))
+        lock(Event, event_id)
         registration = lock(Registration, registration_id)
         if registration.status == RegistrationStatus.CANCELLED:
             raise RegistrationError(_l("This registration is cancelled and can no longer be changed."))
+        if session_ids is not None:
+            sessions = checked_sessions(event_id, session_ids)
+            apply_choices(registration, sessions, now=now, on_promotion=queue_session_promotion)
         if email != registration.email:
-            lock(Event, registration.event_id)
             if _active_registration(registration.event_id, email) is not None:
                 raise RegistrationError(
                     _l("Another registration for this event already uses this e-mail address."), field="email"
@@ -127,6 +135,7 @@ def cancel(*, registration_id, now=None):
         registration.status = RegistrationStatus.CANCELLED
         registration.cancelled_at = now
         registration.waitlist_seq = None
+        apply_choices(registration, [], on_promotion=queue_session_promotion)
         queue_cancellation(registration)
         return promote_waiting(event)
 
@@ -146,6 +155,7 @@ def promote_waiting(event):
         first.status = RegistrationStatus.CONFIRMED
         first.waitlist_seq = None
         db.session.flush()
+        place_pending_choices(first)
         queue_promotion(first)
         promoted.append(first)
     return promoted

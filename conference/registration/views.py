@@ -4,11 +4,16 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from conference.errors import DomainError
 from conference.events.calendar import event_calendar
 from conference.events.services import published_event
 from conference.extensions import limiter
+from conference.programme.choices import choice_slots
+from conference.programme.feeds import sessions_calendar
+from conference.programme.models import ChoiceStatus
+from conference.programme.services import agenda, places_by_session
 from conference.registration import services
-from conference.registration.forms import RegistrationDetailsForm, RegistrationForm
+from conference.registration.forms import RegistrationDetailsForm, RegistrationForm, with_session_choices
 from conference.registration.models import RegistrationStatus
 from conference.site.forms import ConfirmForm
 
@@ -23,7 +28,8 @@ def _registration_rate_limit():
 @limiter.limit(_registration_rate_limit, methods=["POST"])
 def register(slug):
     event = published_event(slug) or abort(404)
-    form = RegistrationForm()
+    slots = choice_slots(event.id)
+    form = with_session_choices(RegistrationForm, slots)()
     if not form.is_submitted():
         form.language.data = str(get_locale())
         form.submission_key.data = secrets.token_urlsafe(16)
@@ -33,9 +39,10 @@ def register(slug):
                 event_id=event.id,
                 details=form.details(),
                 consents=form.consents(),
+                session_ids=form.session_ids(),
                 submission_key=form.submission_key.data or None,
             )
-        except services.RegistrationError as error:
+        except DomainError as error:
             _show_error(form, error)
         else:
             if not outcome.created and outcome.registration.submission_key != form.submission_key.data:
@@ -48,6 +55,7 @@ def register(slug):
         form=form,
         window=event.registration_window(),
         has_room=services.has_room(event),
+        places=places_by_session(event.id, [session for slot in slots for session in slot.sessions]),
     ), 422 if form.errors else 200
 
 
@@ -62,13 +70,15 @@ def registered(slug):
         event=event,
         registration=registration,
         position=services.waitlist_position(registration),
+        agenda=agenda(registration),
     )
 
 
 @blueprint.route("/manage/<token>", methods=["GET", "POST"])
 def manage(token):
     registration = services.find_by_token(token) or abort(404)
-    form = RegistrationDetailsForm()
+    slots = choice_slots(registration.event_id)
+    form = with_session_choices(RegistrationDetailsForm, slots)()
     if not form.is_submitted():
         form.fill_from(registration)
     elif form.validate():
@@ -86,6 +96,8 @@ def manage(token):
         form=form,
         position=services.waitlist_position(registration),
         cancelled=registration.status == RegistrationStatus.CANCELLED,
+        agenda=agenda(registration),
+        places=places_by_session(registration.event_id, [session for slot in slots for session in slot.sessions]),
     ), 422 if form.errors else 200
 
 
@@ -116,16 +128,18 @@ def new_link(token):
 
 @blueprint.get("/manage/<token>/calendar.ics")
 def calendar(token):
+    """The attendee's own programme; the event as one entry while it has no programme."""
     registration = services.find_by_token(token) or abort(404)
+    event = registration.event
+    sessions = [item.session for item in agenda(registration) if item.status in (None, ChoiceStatus.CONFIRMED)]
+    data = sessions_calendar(event, sessions, name=event.title) if sessions else event_calendar(event)
     return Response(
-        event_calendar(registration.event),
-        mimetype="text/calendar",
-        headers={"Content-Disposition": f'attachment; filename="{registration.event.slug}.ics"'},
+        data, mimetype="text/calendar", headers={"Content-Disposition": f'attachment; filename="{event.slug}.ics"'}
     )
 
 
 def _show_error(form, error):
-    if error.field and hasattr(form, error.field):
-        getattr(form, error.field).errors.append(error.message)
+    if error.field and error.field in form:
+        form[error.field].errors.append(error.message)
     else:
         form.form_errors.append(error.message)

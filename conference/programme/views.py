@@ -1,0 +1,66 @@
+from flask import Blueprint, Response, abort, jsonify, render_template, request
+
+from conference.events.services import published_event
+from conference.programme.feeds import programme_json, sessions_calendar
+from conference.programme.services import event_session, places_by_session, programme
+
+blueprint = Blueprint("programme", __name__)
+
+
+@blueprint.get("/events/<slug>/programme")
+def show(slug):
+    event = published_event(slug) or abort(404)
+    slots = programme(event.id)
+    track_id = request.args.get("track", type=int)
+    tracks = event.tracks
+    if track_id is not None and track_id not in {track.id for track in tracks}:
+        track_id = None
+    return render_template(
+        "programme/show.html",
+        event=event,
+        slots=slots,
+        tracks=tracks,
+        track_id=track_id,
+        places=places_by_session(event.id, [session for slot in slots for session in slot.sessions]),
+    )
+
+
+@blueprint.get("/events/<slug>/sessions/<int:session_id>")
+def session(slug, session_id):
+    event = published_event(slug) or abort(404)
+    item = event_session(event.id, session_id) or abort(404)
+    return render_template(
+        "programme/session.html", event=event, session=item, places=places_by_session(event.id, [item])[item.id]
+    )
+
+
+@blueprint.get("/events/<slug>/sessions/<int:session_id>/calendar.ics")
+def session_calendar(slug, session_id):
+    event = published_event(slug) or abort(404)
+    item = event_session(event.id, session_id) or abort(404)
+    return _ics(sessions_calendar(event, [item], name=item.title), f"session-{item.id}.ics")
+
+
+@blueprint.get("/events/<slug>/programme.ics")
+def programme_calendar(slug):
+    event = published_event(slug) or abort(404)
+    sessions = [session for slot in programme(event.id) for session in slot.sessions]
+    return _ics(sessions_calendar(event, sessions, name=event.title), f"{event.slug}.ics", inline=True)
+
+
+@blueprint.get("/events/<slug>/programme.json")
+def programme_feed(slug):
+    event = published_event(slug) or abort(404)
+    slots = programme(event.id)
+    places = places_by_session(event.id, [session for slot in slots for session in slot.sessions])
+    response = jsonify(programme_json(event, slots, places))
+    # Other sites show the programme: let their pages read the feed.
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _ics(data, filename, inline=False):
+    disposition = "inline" if inline else "attachment"
+    return Response(
+        data, mimetype="text/calendar", headers={"Content-Disposition": f'{disposition}; filename="{filename}"'}
+    )
