@@ -49,9 +49,11 @@ def _register_blueprints(app):
 
 def _register_cli(app):
     from conference.mailings.cli import mail_cli
+    from conference.programme.cli import programme_cli
     from conference.reference.cli import demo_command, reference_cli
 
     app.cli.add_command(mail_cli)
+    app.cli.add_command(programme_cli)
     app.cli.add_command(reference_cli)
     app.cli.add_command(demo_command)
 

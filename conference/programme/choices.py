@@ -69,7 +69,7 @@ def apply_choices(registration, sessions, *, on_promotion, now=None):
     for session in freed:
         promote_session_waiting(session, on_promotion=on_promotion)
     if freed or wanted:
-        _programme_changed(registration.event_id)
+        programme_changed(registration.event_id)
 
 
 def place_pending_choices(registration):
@@ -79,7 +79,7 @@ def place_pending_choices(registration):
         choice.status, choice.waitlist_seq = _placement(choice.session, registration)
         db.session.flush()
     if pending:
-        _programme_changed(registration.event_id)
+        programme_changed(registration.event_id)
 
 
 def promote_session_waiting(session, *, on_promotion):
@@ -126,7 +126,7 @@ def choice_position(choice):
     )
 
 
-def _programme_changed(event_id):
+def programme_changed(event_id):
     """Seat counts changed: cached programme pages of the event are stale from now on."""
     db.session.execute(update(Event).where(Event.id == event_id).values(programme_version=Event.programme_version + 1))
 

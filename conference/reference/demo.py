@@ -1,22 +1,18 @@
 """The demo: an all-levels forum modelled on Stockholmstinget, some weeks ahead."""
 
 from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 
 from conference.database import transaction, utcnow
 from conference.events.calendar import STOCKHOLM
 from conference.events.models import Event, EventStatus, Forum, Level
 from conference.extensions import db
-from conference.programme.models import Track
+from conference.programme.importer import import_programme
 from conference.reference.seed import seed_reference_data
 
 DEMO_SLUG = "stockholmstinget"
 
-KNOWLEDGE_AREAS = [
-    ("Kultur", "#8a1c5b"),
-    ("Idrott", "#1d6b35"),
-    ("Folkbildning", "#0b5394"),
-    ("Föreningsliv", "#8a4b08"),
-]
+PROGRAMME_FILE = Path(__file__).with_name("demo_programme.yaml")
 
 DESCRIPTION = """\
 Stockholmstinget är mötesplatsen där alla nivåer möts: politiker och tjänstepersoner från \
@@ -59,11 +55,8 @@ def load_demo(today=None):
             registration_opens_at=utcnow() - timedelta(days=1),
             registration_closes_at=_utc(day - timedelta(days=7), time(23, 59)),
         )
-        event.tracks = [
-            Track(name=name, colour=colour, sort_order=position)
-            for position, (name, colour) in enumerate(KNOWLEDGE_AREAS)
-        ]
         session.add(event)
+    import_programme(DEMO_SLUG, PROGRAMME_FILE.name, PROGRAMME_FILE.read_bytes())
     return event, True
 
 

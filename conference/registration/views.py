@@ -83,8 +83,13 @@ def manage(token):
         form.fill_from(registration)
     elif form.validate():
         try:
-            services.update_details(registration_id=registration.id, details=form.details(), consents=form.consents())
-        except services.RegistrationError as error:
+            services.update_details(
+                registration_id=registration.id,
+                details=form.details(),
+                consents=form.consents(),
+                session_ids=form.session_ids(),
+            )
+        except DomainError as error:
             _show_error(form, error)
         else:
             flash(_("Your changes are saved."), "success")

@@ -1,6 +1,6 @@
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, redirect, render_template, request, session
+from flask import Blueprint, current_app, has_request_context, redirect, render_template, request, session
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
@@ -23,7 +23,8 @@ def set_language(code):
 
 
 def select_locale():
-    language = session.get("language")
+    """The visitor's chosen language; outside a request (CLI, workers) the default."""
+    language = session.get("language") if has_request_context() else None
     return language if language in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
