@@ -49,7 +49,7 @@ def apply_choices(registration, sessions, *, on_promotion, now=None):
     """Make `sessions` the registration's choices: unchanged ones keep their place, a
     dropped one passes its place to the next in line, a new one is placed now."""
     wanted = {session.slot_id: session for session in sessions}
-    freed = []
+    freed, dropped = [], False
     for choice in list(registration.choices):
         if choice.slot_id in wanted and wanted[choice.slot_id].id == choice.session_id:
             del wanted[choice.slot_id]
@@ -57,6 +57,7 @@ def apply_choices(registration, sessions, *, on_promotion, now=None):
         if choice.status == ChoiceStatus.CONFIRMED:
             freed.append(choice.session)
         registration.choices.remove(choice)
+        dropped = True
     db.session.flush()
     for slot_id, session in wanted.items():
         status, sequence = _placement(session, registration)
@@ -68,7 +69,7 @@ def apply_choices(registration, sessions, *, on_promotion, now=None):
         db.session.flush()
     for session in freed:
         promote_session_waiting(session, on_promotion=on_promotion)
-    if freed or wanted:
+    if dropped or wanted:
         programme_changed(registration.event_id)
 
 

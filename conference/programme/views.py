@@ -1,6 +1,9 @@
 from flask import Blueprint, Response, abort, jsonify, render_template, request
+from flask_babel import get_locale
+from markupsafe import Markup
 
 from conference.events.services import published_event
+from conference.programme.cache import cached
 from conference.programme.feeds import programme_json, sessions_calendar
 from conference.programme.services import event_session, places_by_session, programme
 
@@ -10,13 +13,19 @@ blueprint = Blueprint("programme", __name__)
 @blueprint.get("/events/<slug>/programme")
 def show(slug):
     event = published_event(slug) or abort(404)
-    slots = programme(event.id)
     track_id = request.args.get("track", type=int)
+    key = (event.id, event.programme_version, str(get_locale()), track_id)
+    grid = cached(key, lambda: _render_grid(event, track_id))
+    return render_template("programme/show.html", event=event, grid=Markup(grid))
+
+
+def _render_grid(event, track_id):
+    slots = programme(event.id)
     tracks = event.tracks
-    if track_id is not None and track_id not in {track.id for track in tracks}:
+    if track_id not in {track.id for track in tracks}:
         track_id = None
     return render_template(
-        "programme/show.html",
+        "programme/_grid.html",
         event=event,
         slots=slots,
         tracks=tracks,

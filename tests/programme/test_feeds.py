@@ -100,3 +100,15 @@ def test_the_json_feed_matches_the_database(app, client):
     assert feed["slots"][1]["starts_at"].endswith(("+01:00", "+02:00"))
     assert {t["name"] for t in feed["tracks"]} == {"Kultur", "Idrott"}
     assert client.get("/events/unknown/programme.json").status_code == 404
+
+
+def test_the_programme_page_shows_a_new_choice_at_once(app, client):
+    create_event(app)
+    import_small_programme(app)
+    assert "2 platser kvar" in client.get("/events/tinget/programme").get_data(as_text=True)
+    session_id, slot_id = session_ids(app)["Kultur i hela länet"]
+    submit(app.test_client(), "/events/tinget/register", registration_data(app) | {f"slot_{slot_id}": str(session_id)})
+    page = client.get("/events/tinget/programme").get_data(as_text=True)
+    assert "2 platser kvar" not in page and "1 plats kvar" in page
+    client.get("/language/en")
+    assert "1 place left" in client.get("/events/tinget/programme").get_data(as_text=True)

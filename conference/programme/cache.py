@@ -1,0 +1,34 @@
+"""Rendered programme grids, kept per process and per app. A key holds the event's
+programme version, which every change to the programme or its seat counts bumps in the
+database, so a change shows at once in every process without telling them."""
+
+import threading
+from collections import OrderedDict
+
+from flask import current_app
+
+MAX_ENTRIES = 256
+
+
+class RenderCache:
+    def __init__(self):
+        self.entries = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key, render):
+        with self.lock:
+            if key in self.entries:
+                self.entries.move_to_end(key)
+                return self.entries[key]
+        value = render()
+        with self.lock:
+            self.entries[key] = value
+            while len(self.entries) > MAX_ENTRIES:
+                self.entries.popitem(last=False)
+        return value
+
+
+def cached(key, render):
+    """The value for `key`, rendering it with `render()` when this app does not keep it yet."""
+    cache = current_app.extensions.setdefault("ting_render_cache", RenderCache())
+    return cache.get(key, render)
