@@ -1,5 +1,7 @@
 """Imports every model, so that one import makes the whole schema known."""
 
+from conference.accounts.models import User
+from conference.audit.models import AuditEntry
 from conference.events.models import Event, Forum
 from conference.mailings.models import OutboxMessage
 from conference.programme.models import Room, Session, SessionChoice, Slot, Speaker, Track
@@ -7,6 +9,7 @@ from conference.reference.models import Municipality, Sector
 from conference.registration.models import Registration
 
 __all__ = [
+    "AuditEntry",
     "Event",
     "Forum",
     "Municipality",
@@ -19,4 +22,5 @@ __all__ = [
     "Slot",
     "Speaker",
     "Track",
+    "User",
 ]

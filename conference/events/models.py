@@ -48,6 +48,7 @@ class Event(db.Model):
     venue: Mapped[str] = mapped_column(String(200), default="")
     address: Mapped[str] = mapped_column(String(300), default="")
     contact_email: Mapped[str] = mapped_column(String(254), default="")
+    privacy_notice: Mapped[str] = mapped_column(Text, default="")
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
     status: Mapped[EventStatus] = mapped_column(enum_type(EventStatus), default=EventStatus.DRAFT)

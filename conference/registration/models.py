@@ -23,6 +23,13 @@ def new_token():
     return secrets.token_urlsafe(32)
 
 
+CHECKIN_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
+
+
+def new_checkin_code():
+    return "".join(secrets.choice(CHECKIN_ALPHABET) for _ in range(10))
+
+
 class Registration(db.Model):
     __table_args__ = (
         # One active registration per person and event; cancelled ones do not count.
@@ -68,6 +75,10 @@ class Registration(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     cancelled_at: Mapped[datetime | None]
+    # Shown as a QR code on the ticket; short enough to type at the door.
+    checkin_code: Mapped[str] = mapped_column(String(16), unique=True, default=new_checkin_code)
+    checked_in_at: Mapped[datetime | None]
+    checked_in_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
     event: Mapped[Event] = relationship()
     sector: Mapped[Sector] = relationship()

@@ -1,0 +1,48 @@
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from conference.database import enum_type, utcnow
+from conference.extensions import db
+from conference.reference.models import Sector
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    ORGANISER = "organiser"
+    SECTOR_REPRESENTATIVE = "sector_representative"
+
+
+user_sector = Table(
+    "user_sector",
+    db.metadata,
+    Column("user_id", ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
+    Column("sector_id", ForeignKey("sector.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class User(UserMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[Role] = mapped_column(enum_type(Role))
+    # None until an invited person sets a password through their invitation link.
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+    sectors: Mapped[list[Sector]] = relationship(secondary=user_sector, order_by=Sector.sort_order)
+
+    @property
+    def is_active(self):
+        return self.active
+
+    def has_role(self, *roles):
+        """Administrators may do all an organiser may."""
+        return self.role in roles or (self.role == Role.ADMIN and Role.ORGANISER in roles)

@@ -1,0 +1,20 @@
+from flask_login import current_user
+
+from conference.audit.models import AuditEntry
+from conference.extensions import db
+
+
+def record(action, *, subject=None, event_id=None, user=None, **details):
+    """Add an audit entry to the current transaction; the caller commits it with its change."""
+    user = user if user is not None else (current_user if current_user and current_user.is_authenticated else None)
+    db.session.add(
+        AuditEntry(
+            user_id=user.id if user is not None else None,
+            user_email=user.email if user is not None else "",
+            action=action,
+            event_id=event_id if event_id is not None else getattr(subject, "event_id", None),
+            subject_type=type(subject).__name__.lower() if subject is not None else "",
+            subject_id=getattr(subject, "id", None),
+            details=details,
+        )
+    )
