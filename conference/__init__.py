@@ -4,7 +4,7 @@ from flask import Flask
 from flask_babel import get_locale
 
 from conference import config
-from conference.extensions import babel, csrf, db, limiter, mail, migrate
+from conference.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 from conference.programme.names import session_format_name
 
 
@@ -27,6 +27,7 @@ def create_app(overrides=None):
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
+    _init_login(app)
 
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals["current_language"] = lambda: str(get_locale())
@@ -37,21 +38,39 @@ def create_app(overrides=None):
     return app
 
 
+def _init_login(app):
+    from flask_babel import lazy_gettext as _l
+
+    from conference.accounts.access import expire_idle_staff_sessions
+    from conference.accounts.services import user_for_session
+
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.session_protection = "strong"
+    login_manager.user_loader(user_for_session)
+    app.before_request(expire_idle_staff_sessions)
+
+
 def _register_blueprints(app):
+    from conference.accounts.views import blueprint as accounts
     from conference.events.views import blueprint as events
+    from conference.organiser.views import blueprint as organiser
     from conference.programme.views import blueprint as programme
     from conference.registration.views import blueprint as registration
     from conference.site.views import blueprint as site
 
-    for blueprint in (site, events, programme, registration):
+    for blueprint in (site, events, programme, registration, accounts, organiser):
         app.register_blueprint(blueprint)
 
 
 def _register_cli(app):
+    from conference.accounts.cli import users_cli
     from conference.mailings.cli import mail_cli
     from conference.programme.cli import programme_cli
     from conference.reference.cli import demo_command, reference_cli
 
+    app.cli.add_command(users_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(programme_cli)
     app.cli.add_command(reference_cli)

@@ -2,6 +2,7 @@
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
@@ -60,5 +61,8 @@ def from_environment():
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
         "WTF_CSRF_TIME_LIMIT": None,
+        # Staff sessions end after this long, and after STAFF_IDLE_MINUTES without activity.
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=float(os.environ.get("STAFF_SESSION_HOURS", "10"))),
+        "STAFF_IDLE_MINUTES": float(os.environ.get("STAFF_IDLE_MINUTES", "60")),
         "CONSENT_WORDING_VERSION": os.environ.get("CONSENT_WORDING_VERSION", "2026-1"),
     }

@@ -43,6 +43,14 @@ class User(UserMixin, db.Model):
     def is_active(self):
         return self.active
 
+    def get_id(self):
+        """What the login cookie holds: a changed password ends every other session."""
+        return f"{self.id}:{self.password_stamp()}"
+
+    def password_stamp(self):
+        """A fragment of the password hash: links and sessions from before a change stop working."""
+        return (self.password_hash or "unset")[-12:]
+
     def has_role(self, *roles):
         """Administrators may do all an organiser may."""
         return self.role in roles or (self.role == Role.ADMIN and Role.ORGANISER in roles)

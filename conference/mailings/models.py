@@ -21,6 +21,8 @@ class MessageKind(enum.StrEnum):
     PROMOTION = "promotion"
     CANCELLATION = "cancellation"
     SESSION_PROMOTION = "session_promotion"
+    PASSWORD_RESET = "password_reset"
+    INVITATION = "invitation"
 
 
 class OutboxMessage(db.Model):

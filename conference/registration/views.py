@@ -15,7 +15,7 @@ from conference.programme.services import agenda, places_by_session
 from conference.registration import services
 from conference.registration.forms import RegistrationDetailsForm, RegistrationForm, with_session_choices
 from conference.registration.models import RegistrationStatus
-from conference.site.forms import ConfirmForm
+from conference.site.forms import ConfirmForm, show_error
 
 blueprint = Blueprint("registration", __name__)
 
@@ -43,7 +43,7 @@ def register(slug):
                 submission_key=form.submission_key.data or None,
             )
         except DomainError as error:
-            _show_error(form, error)
+            show_error(form, error)
         else:
             if not outcome.created and outcome.registration.submission_key != form.submission_key.data:
                 return render_template("registration/already_registered.html", event=event), 200
@@ -90,7 +90,7 @@ def manage(token):
                 session_ids=form.session_ids(),
             )
         except DomainError as error:
-            _show_error(form, error)
+            show_error(form, error)
         else:
             flash(_("Your changes are saved."), "success")
             return redirect(url_for(".manage", token=token), code=303)
@@ -141,10 +141,3 @@ def calendar(token):
     return Response(
         data, mimetype="text/calendar", headers={"Content-Disposition": f'attachment; filename="{event.slug}.ics"'}
     )
-
-
-def _show_error(form, error):
-    if error.field and error.field in form:
-        form[error.field].errors.append(error.message)
-    else:
-        form.form_errors.append(error.message)

@@ -1,8 +1,8 @@
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, has_request_context, redirect, render_template, request, session
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+
+from conference.links import safe_next
 
 blueprint = Blueprint("site", __name__)
 
@@ -19,23 +19,13 @@ SECURITY_HEADERS = {
 def set_language(code):
     if code in current_app.config["LANGUAGES"]:
         session["language"] = code
-    return redirect(_safe_next(request.args.get("next")), code=303)
+    return redirect(safe_next(request.args.get("next")), code=303)
 
 
 def select_locale():
     """The visitor's chosen language; outside a request (CLI, workers) the default."""
     language = session.get("language") if has_request_context() else None
     return language if language in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
-
-
-def _safe_next(target):
-    """Only a path on this site; anything else goes to the start page."""
-    if not target:
-        return "/"
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/"
-    return target
 
 
 @blueprint.after_app_request

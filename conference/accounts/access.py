@@ -1,0 +1,52 @@
+"""Who may open which staff page. Every staff view declares its roles with `requires`;
+the authorization test fails for a staff route that does not."""
+
+from datetime import timedelta
+from functools import wraps
+
+from flask import abort, current_app, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, logout_user
+
+from conference.database import utcnow
+
+IDLE_KEY = "staff_seen_at"
+
+
+def requires(*roles):
+    """Only for signed-in staff with one of `roles` (an administrator counts as an organiser)."""
+
+    def decorate(view):
+        @wraps(view)
+        def guarded(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return current_app.login_manager.unauthorized()
+            if not current_user.has_role(*roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        guarded.required_roles = frozenset(roles)
+        return guarded
+
+    return decorate
+
+
+def open_to_all(view):
+    """A staff page for people who are not signed in (login, password reset)."""
+    view.required_roles = frozenset()
+    return view
+
+
+def expire_idle_staff_sessions():
+    """Sign out a staff session that has been idle longer than STAFF_IDLE_MINUTES."""
+    if not current_user.is_authenticated:
+        return None
+    now = utcnow().timestamp()
+    seen_at = session.get(IDLE_KEY, now)
+    if now - seen_at > timedelta(minutes=current_app.config["STAFF_IDLE_MINUTES"]).total_seconds():
+        logout_user()
+        session.pop(IDLE_KEY, None)
+        flash(_("You were signed out after a while without activity. Please sign in again."), "info")
+        return redirect(url_for("accounts.login", next=request.full_path))
+    session[IDLE_KEY] = now
+    return None

@@ -1,0 +1,198 @@
+"""Staff accounts: passwords (argon2), lock-out, reset and invitation links."""
+
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from conference.accounts.models import Role, User
+from conference.audit.services import record
+from conference.database import lock, transaction, utcnow
+from conference.errors import DomainError
+from conference.extensions import db
+from conference.links import public_url
+from conference.mailings.models import MessageKind
+from conference.mailings.outbox import enqueue
+from conference.reference.models import Sector
+from conference.registration.services import RegistrationError, normalise_email
+
+MAX_FAILED_LOGINS = 5
+LOCK_OUT_FOR = timedelta(minutes=15)
+MIN_PASSWORD_LENGTH = 12
+RESET_LINK_VALID = timedelta(hours=2)
+INVITATION_VALID = timedelta(days=7)
+
+_hasher = PasswordHasher()
+# Verified against when the address is unknown, so that a wrong address takes as long as a wrong password.
+_DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+
+class AccountError(DomainError):
+    """An account action the rules refuse."""
+
+
+def authenticate(email, password, *, now=None):
+    """The user with this address and password, or AccountError; counts failures and locks out."""
+    now = now or utcnow()
+    with transaction() as session:
+        user = session.scalars(db.select(User).where(User.email == _clean(email))).one_or_none()
+        failure = _check_login(user and lock(User, user.id), password, now)
+    # Raised after the commit, so that a counted failure or a lock-out is kept.
+    if failure is not None:
+        raise failure
+    return user
+
+
+def _check_login(user, password, now):
+    refused = AccountError(_l("The e-mail address or the password is wrong."))
+    if user is None or user.password_hash is None or not user.active:
+        _verify(_DUMMY_HASH, password)
+        return refused
+    if user.locked_until and user.locked_until > now:
+        return AccountError(_l("Too many failed attempts. Try again in 15 minutes, or reset your password."))
+    if not _verify(user.password_hash, password):
+        user.failed_logins += 1
+        if user.failed_logins >= MAX_FAILED_LOGINS:
+            user.locked_until = now + LOCK_OUT_FOR
+            user.failed_logins = 0
+            record("account.locked", subject=user, user=user)
+        return refused
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    record("account.login", subject=user, user=user)
+    return None
+
+
+def create_user(*, email, role, name="", sectors=(), password=None, send_invitation=False):
+    """A staff account. Without a password it is entered through the invitation link, which
+    `send_invitation` mails in the same transaction."""
+    email = _clean(email)
+    role = Role(role)
+    if password is not None:
+        check_password(password)
+    with transaction() as session:
+        if session.scalars(db.select(User.id).where(User.email == email)).first():
+            raise AccountError(_l("There is already an account with this e-mail address."), field="email")
+        user = User(email=email, role=role, name=name.strip(), sectors=list(sectors))
+        if password is not None:
+            user.password_hash = _hasher.hash(password)
+        if role == Role.SECTOR_REPRESENTATIVE and not user.sectors:
+            raise AccountError(_l("A sector representative needs at least one sector."), field="sectors")
+        session.add(user)
+        session.flush()
+        record("account.created", subject=user, role=role.value)
+        if send_invitation:
+            _mail(user, "invitation", _token(user, "invitation"), MessageKind.INVITATION)
+    return user
+
+
+def update_user(*, user_id, role, name, sectors, active):
+    with transaction():
+        user = lock(User, user_id)
+        user.role = Role(role)
+        user.name = name.strip()
+        user.sectors = list(sectors)
+        user.active = active
+        if user.role == Role.SECTOR_REPRESENTATIVE and not user.sectors:
+            raise AccountError(_l("A sector representative needs at least one sector."), field="sectors")
+        record("account.changed", subject=user, role=user.role.value, active=active)
+    return user
+
+
+def request_password_reset(email):
+    """Mail a reset link if the address has an account; say nothing either way."""
+    with transaction() as session:
+        user = session.scalars(db.select(User).where(User.email == _clean(email), User.active)).one_or_none()
+        if user is not None and user.password_hash is not None:
+            _mail(user, "password_reset", _token(user, "password-reset"), MessageKind.PASSWORD_RESET)
+
+
+def user_for_token(token, purpose):
+    """The user a reset or invitation link is for, or None when it is wrong, used or too old."""
+    max_age = INVITATION_VALID if purpose == "invitation" else RESET_LINK_VALID
+    try:
+        payload = _serializer(purpose).loads(token, max_age=int(max_age.total_seconds()))
+    except (SignatureExpired, BadSignature):
+        return None
+    user = db.session.get(User, payload.get("u")) if isinstance(payload, dict) else None
+    if user is None or not user.active or payload.get("p") != user.password_stamp():
+        return None
+    return user
+
+
+def set_password(*, user_id, password):
+    check_password(password)
+    with transaction():
+        user = lock(User, user_id)
+        user.password_hash = _hasher.hash(password)
+        user.failed_logins = 0
+        user.locked_until = None
+        record("account.password_set", subject=user, user=user)
+    return user
+
+
+def check_password(password):
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise AccountError(
+            _l("Choose a password of at least %(count)d characters.", count=MIN_PASSWORD_LENGTH), field="password"
+        )
+    if len(password) > 200:
+        raise AccountError(_l("At most %(max)d characters.", max=200), field="password")
+
+
+def user_for_session(value):
+    user_id, _, stamp = (value or "").partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or stamp != user.password_stamp():
+        return None
+    return user
+
+
+def sectors_by_ids(ids):
+    return db.session.scalars(db.select(Sector).where(Sector.id.in_(ids))).all() if ids else []
+
+
+def _mail(user, template, token, kind):
+    endpoint = "accounts.accept_invitation" if kind == MessageKind.INVITATION else "accounts.reset_password"
+    context = {"user": user, "link": public_url(endpoint, token=token)}
+    with force_locale("sv"):
+        subject = _("Your invitation to Ting") if kind == MessageKind.INVITATION else _("Reset your password for Ting")
+        enqueue(
+            kind=kind,
+            recipient=user.email,
+            subject=subject,
+            text_body=render_template(f"mail/accounts/{template}.txt", **context),
+            html_body=render_template(f"mail/accounts/{template}.html", **context),
+        )
+
+
+def _token(user, purpose):
+    return _serializer(purpose).dumps({"u": user.id, "p": user.password_stamp()})
+
+
+def _serializer(purpose):
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"ting-{purpose}")
+
+
+def _verify(password_hash, password):
+    try:
+        return _hasher.verify(password_hash, password or "")
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _clean(email):
+    try:
+        return normalise_email(email or "")
+    except RegistrationError:
+        return (email or "").strip().lower()

@@ -1,0 +1,1 @@
+"""The back office: events, programme, registrations, dashboard, check-in, badges."""
