@@ -17,7 +17,7 @@ from conference.errors import DomainError
 from conference.extensions import db
 from conference.links import public_url
 from conference.mailings.models import MessageKind
-from conference.mailings.outbox import enqueue
+from conference.mailings.outbox import Mail, enqueue
 from conference.reference.models import Sector
 from conference.registration.services import RegistrationError, normalise_email
 
@@ -167,13 +167,12 @@ def _mail(user, template, token, kind):
     context = {"user": user, "link": public_url(endpoint, token=token)}
     with force_locale("sv"):
         subject = _("Your invitation to Ting") if kind == MessageKind.INVITATION else _("Reset your password for Ting")
-        enqueue(
-            kind=kind,
-            recipient=user.email,
+        mail = Mail(
             subject=subject,
             text_body=render_template(f"mail/accounts/{template}.txt", **context),
             html_body=render_template(f"mail/accounts/{template}.html", **context),
         )
+    enqueue(kind=kind, recipient=user.email, mail=mail)
 
 
 def _token(user, purpose):

@@ -1,9 +1,10 @@
 """iCalendar files for events."""
 
 from datetime import UTC
+from functools import cache
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar
+from icalendar import Calendar, Timezone
 from icalendar import Event as CalendarEvent
 
 from conference.database import utcnow
@@ -32,5 +33,11 @@ def event_calendar(event):
     entry.add("location", ", ".join(part for part in (event.venue, event.address) if part))
     entry.add("url", public_url("events.show", slug=event.slug))
     calendar.add_component(entry)
-    calendar.add_missing_timezones()
+    calendar.add_component(stockholm_timezone())
     return calendar.to_ical()
+
+
+@cache
+def stockholm_timezone():
+    """The VTIMEZONE of Europe/Stockholm; slow to build, so built once."""
+    return Timezone.from_tzid("Europe/Stockholm")

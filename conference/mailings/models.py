@@ -1,7 +1,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conference.database import enum_type, utcnow
@@ -32,9 +32,11 @@ class OutboxMessage(db.Model):
     kind: Mapped[MessageKind] = mapped_column(enum_type(MessageKind))
     registration_id: Mapped[int | None] = mapped_column(ForeignKey("registration.id"), index=True)
     recipient: Mapped[str] = mapped_column(String(254))
-    subject: Mapped[str] = mapped_column(String(300))
-    # The whole RFC 5322 message, rendered when queued, so a retry sends the same bytes.
-    raw_message: Mapped[str] = mapped_column(Text)
+    # Set when the message is rendered: when queued, or by the worker from `context`.
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    # The whole RFC 5322 message; once rendered, every retry sends the same bytes.
+    raw_message: Mapped[str | None] = mapped_column(Text)
+    context: Mapped[dict] = mapped_column(JSON, default=dict)
     message_id: Mapped[str] = mapped_column(String(250), unique=True)
     status: Mapped[OutboxStatus] = mapped_column(enum_type(OutboxStatus), default=OutboxStatus.QUEUED)
     attempts: Mapped[int] = mapped_column(default=0)

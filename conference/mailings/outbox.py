@@ -4,8 +4,9 @@ then delivered by a worker that claims rows so that two workers never send the s
 import contextlib
 import smtplib
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
+from email.utils import make_msgid
 
 from flask import current_app
 from flask_mail import Message, sanitize_address
@@ -19,28 +20,71 @@ CLAIM_LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 8
 
 
-def enqueue(*, kind, recipient, subject, text_body, html_body=None, attachments=(), registration=None):
-    """Render a message and add it to the outbox in the caller's transaction."""
-    message = Message(
-        subject=subject,
-        recipients=[recipient],
-        body=text_body,
-        html=html_body,
-        sender=current_app.config["MAIL_DEFAULT_SENDER"],
-    )
-    for filename, content_type, data in attachments:
-        message.attach(filename, content_type, data)
+@dataclass
+class Mail:
+    subject: str
+    text_body: str
+    html_body: str | None = None
+    attachments: list = field(default_factory=list)  # (filename, content type, bytes)
+
+
+# kind → function(OutboxMessage) → Mail, for messages rendered when they are delivered
+RENDERERS = {}
+
+
+def renders(*kinds):
+    """Register the function that renders messages of `kinds` at delivery."""
+
+    def register(function):
+        for kind in kinds:
+            RENDERERS[kind] = function
+        return function
+
+    return register
+
+
+def enqueue(*, kind, recipient, mail, registration=None):
+    """Add a message rendered now to the outbox, in the caller's transaction."""
+    row = _add(kind, recipient, registration, context={})
+    row.subject = mail.subject
+    row.raw_message = _raw_message(row.message_id, recipient, mail)
+    return row
+
+
+def enqueue_later(*, kind, recipient, registration=None, context=None):
+    """Add a message to the outbox, in the caller's transaction, that the delivery worker
+    renders from `context` with the renderer of its kind; the request need not wait for it."""
+    if kind not in RENDERERS:
+        raise LookupError(f"no renderer for {kind}")
+    return _add(kind, recipient, registration, context=context or {})
+
+
+def _add(kind, recipient, registration, context):
+    sender_domain = sanitize_address(current_app.config["MAIL_DEFAULT_SENDER"]).rpartition("@")[2].rstrip(">")
     row = OutboxMessage(
         kind=kind,
         registration=registration,
         recipient=recipient,
-        subject=subject,
-        raw_message=message.as_string(),
-        message_id=message.msgId,
+        context=context,
+        message_id=make_msgid(domain=sender_domain or "ting.localhost"),
     )
     db.session.add(row)
     after_commit(_wake_inline_delivery)
     return row
+
+
+def _raw_message(message_id, recipient, mail):
+    message = Message(
+        subject=mail.subject,
+        recipients=[recipient],
+        body=mail.text_body,
+        html=mail.html_body,
+        sender=current_app.config["MAIL_DEFAULT_SENDER"],
+    )
+    message.msgId = message_id
+    for filename, content_type, data in mail.attachments:
+        message.attach(filename, content_type, data)
+    return message.as_string()
 
 
 @dataclass
@@ -54,7 +98,7 @@ def deliver_due(*, batch_size=50, now=None, ignore_backoff=False):
     """Send every message that is due, batch by batch over one SMTP connection each."""
     report = DeliveryReport()
     while batch := _claim_batch(batch_size, now=now, ignore_backoff=ignore_backoff):
-        _send_batch(batch, report)
+        _send_batch(_render(batch, report), report)
     return report
 
 
@@ -77,7 +121,28 @@ def _claim_batch(batch_size, *, now, ignore_backoff):
         return [(row.id, row.recipient, row.raw_message) for row in rows]
 
 
+def _render(batch, report):
+    """Render what was queued unrendered, and keep it: a retry sends the same bytes."""
+    rendered = []
+    for message_id, recipient, raw in batch:
+        if raw is None:
+            try:
+                with transaction() as session:
+                    row = session.get(OutboxMessage, message_id)
+                    mail = RENDERERS[row.kind](row)
+                    row.subject = mail.subject[:300]
+                    row.raw_message = raw = _raw_message(row.message_id, recipient, mail)
+            except Exception as error:  # a message that cannot be rendered must not stop the others
+                current_app.logger.exception("Could not render outbox message %s", message_id)
+                _record_failure(message_id, error, permanent=True, report=report)
+                continue
+        rendered.append((message_id, recipient, raw))
+    return rendered
+
+
 def _send_batch(batch, report):
+    if not batch:
+        return
     envelope_from = sanitize_address(current_app.config["MAIL_DEFAULT_SENDER"])
     try:
         connection = mail.connect().__enter__()

@@ -6,7 +6,7 @@ from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 
 from conference.database import utcnow
-from conference.events.calendar import local_time
+from conference.events.calendar import local_time, stockholm_timezone
 from conference.links import public_url
 
 
@@ -24,7 +24,7 @@ def sessions_calendar(event, sessions, *, name):
         entry.add("description", session.description)
         entry.add("url", public_url("programme.session", slug=event.slug, session_id=session.id))
         calendar.add_component(entry)
-    calendar.add_missing_timezones()
+    calendar.add_component(stockholm_timezone())
     return calendar.to_ical()
 
 

@@ -1,4 +1,5 @@
-"""The mails a registration causes, queued in the outbox in the attendee's language."""
+"""The mails a registration causes. They are queued in the registration's transaction and
+rendered by the delivery worker, in the attendee's language, from what they record."""
 
 from flask import render_template
 from flask_babel import force_locale
@@ -7,63 +8,73 @@ from flask_babel import gettext as _
 from conference.events.calendar import event_calendar
 from conference.links import public_url
 from conference.mailings.models import MessageKind
-from conference.mailings.outbox import enqueue
+from conference.mailings.outbox import Mail, enqueue_later, renders
 from conference.programme.services import agenda
 from conference.registration.models import RegistrationStatus
 
 
 def queue_confirmation(registration, *, waitlist_position=None):
-    with force_locale(registration.language):
-        if registration.status == RegistrationStatus.WAITLISTED:
-            subject = _("You are on the waiting list for %(event)s", event=registration.event.title)
-        else:
-            subject = _("Your registration for %(event)s", event=registration.event.title)
-        _queue(MessageKind.CONFIRMATION, "confirmation", subject, registration, waitlist_position=waitlist_position)
+    _queue(MessageKind.CONFIRMATION, registration, waitlist_position=waitlist_position)
 
 
 def queue_manage_link(registration):
-    with force_locale(registration.language):
-        subject = _("Your personal link for %(event)s", event=registration.event.title)
-        _queue(MessageKind.MANAGE_LINK, "manage_link", subject, registration)
+    _queue(MessageKind.MANAGE_LINK, registration)
 
 
 def queue_promotion(registration):
-    with force_locale(registration.language):
-        subject = _("You have a place at %(event)s", event=registration.event.title)
-        _queue(MessageKind.PROMOTION, "promotion", subject, registration)
+    _queue(MessageKind.PROMOTION, registration)
 
 
 def queue_cancellation(registration):
-    with force_locale(registration.language):
-        subject = _("Your registration for %(event)s is cancelled", event=registration.event.title)
-        _queue(MessageKind.CANCELLATION, "cancellation", subject, registration)
+    _queue(MessageKind.CANCELLATION, registration)
 
 
 def queue_session_promotion(choice):
-    registration = choice.registration
-    with force_locale(registration.language):
-        subject = _("You have a place in the session %(session)s", session=choice.session.title)
-        _queue(MessageKind.SESSION_PROMOTION, "session_promotion", subject, registration, choice=choice)
+    _queue(MessageKind.SESSION_PROMOTION, choice.registration, session_title=choice.session.title)
 
 
-def _queue(kind, template, subject, registration, **context):
+def _queue(kind, registration, **context):
+    # The status as it was: the mail tells what happened then, even if more happens before it goes.
+    context["status"] = registration.status.value
+    enqueue_later(kind=kind, recipient=registration.email, registration=registration, context=context)
+
+
+SUBJECTS = {
+    MessageKind.CONFIRMATION: lambda event, context: (
+        _("You are on the waiting list for %(event)s", event=event.title)
+        if context["status"] == RegistrationStatus.WAITLISTED
+        else _("Your registration for %(event)s", event=event.title)
+    ),
+    MessageKind.MANAGE_LINK: lambda event, context: _("Your personal link for %(event)s", event=event.title),
+    MessageKind.PROMOTION: lambda event, context: _("You have a place at %(event)s", event=event.title),
+    MessageKind.CANCELLATION: lambda event, context: _(
+        "Your registration for %(event)s is cancelled", event=event.title
+    ),
+    MessageKind.SESSION_PROMOTION: lambda event, context: _(
+        "You have a place in the session %(session)s", session=context["session_title"]
+    ),
+}
+
+
+@renders(*SUBJECTS)
+def render_registration_mail(message):
+    registration = message.registration
     event = registration.event
-    context |= {
+    context = message.context | {
         "registration": registration,
         "event": event,
         "manage_url": public_url("registration.manage", token=registration.token),
         "event_url": public_url("events.show", slug=event.slug),
         "agenda": agenda(registration),
     }
-    attachments = []
-    if registration.status == RegistrationStatus.CONFIRMED:
-        attachments.append((f"{event.slug}.ics", "text/calendar", event_calendar(event)))
-    enqueue(
-        kind=kind,
-        recipient=registration.email,
-        subject=subject,
-        text_body=render_template(f"mail/registration/{template}.txt", **context),
-        html_body=render_template(f"mail/registration/{template}.html", **context),
-        attachments=attachments,
-        registration=registration,
-    )
+    template = f"mail/registration/{message.kind.value}"
+    with force_locale(registration.language):
+        attachments = []
+        if context["status"] == RegistrationStatus.CONFIRMED and message.kind != MessageKind.CANCELLATION:
+            attachments.append((f"{event.slug}.ics", "text/calendar", event_calendar(event)))
+        return Mail(
+            subject=SUBJECTS[message.kind](event, context),
+            text_body=render_template(f"{template}.txt", **context),
+            html_body=render_template(f"{template}.html", **context),
+            attachments=attachments,
+        )

@@ -7,7 +7,7 @@ from datetime import timedelta
 from conference.database import transaction, utcnow
 from conference.extensions import db
 from conference.mailings.models import MessageKind, OutboxMessage, OutboxStatus
-from conference.mailings.outbox import deliver_due, enqueue, retry_delay
+from conference.mailings.outbox import Mail, deliver_due, enqueue, retry_delay
 from conference.registration.models import Registration
 from tests.conftest import close_app, make_app
 from tests.support.factories import create_event, registration_data
@@ -27,8 +27,7 @@ def queue_messages(app, count, prefix="reader"):
             enqueue(
                 kind=MessageKind.CONFIRMATION,
                 recipient=f"{prefix}{index}@example.se",
-                subject=f"Meddelande {index}",
-                text_body=f"Hej nummer {index}",
+                mail=Mail(subject=f"Meddelande {index}", text_body=f"Hej nummer {index}"),
             )
 
 
@@ -164,5 +163,41 @@ def test_two_workers_share_the_outbox_without_sending_anything_twice(database_ur
         assert sorted(m["To"] for m in received) == sorted(f"reader{i}@example.se" for i in range(count))
         assert sum(report.sent for report in reports) == count
         assert all(m.status == OutboxStatus.SENT and m.attempts == 1 for m in outbox(app))
+    finally:
+        close_app(app)
+
+
+def test_a_registration_mail_is_rendered_by_the_worker_and_kept_as_sent(database_url, smtp_server):
+    app = make_app(database_url, smtp_server.port, MAIL_DELIVER_INLINE=False)
+    try:
+        create_event(app)
+        submit(app.test_client(), "/events/tinget/register", registration_data(app))
+        (queued,) = outbox(app)
+        assert queued.raw_message is None and queued.context == {"status": "confirmed", "waitlist_position": None}
+        with app.app_context():
+            assert deliver_due().sent == 1
+        (sent,) = outbox(app)
+        (mail,) = smtp_server.inbox.wait_for(1)
+        assert sent.subject == mail["Subject"] == "Din anmälan till Stockholmstinget test"
+        assert mail["Message-ID"] == sent.message_id
+        assert "Din plats är bekräftad" in sent.raw_message or "Din plats =C3=A4r" in sent.raw_message
+    finally:
+        close_app(app)
+
+
+def test_a_message_that_cannot_be_rendered_fails_alone(database_url, smtp_server):
+    app = make_app(database_url, smtp_server.port, MAIL_DELIVER_INLINE=False)
+    try:
+        create_event(app)
+        submit(app.test_client(), "/events/tinget/register", registration_data(app))
+        queue_messages(app, 1)
+        with app.app_context(), transaction():
+            broken = db.session.scalars(db.select(OutboxMessage).where(OutboxMessage.raw_message.is_(None))).one()
+            broken.context = {}  # the renderer needs the recorded status
+        with app.app_context():
+            report = deliver_due()
+        assert (report.sent, report.failed) == (1, 1)
+        failed = [m for m in outbox(app) if m.status == OutboxStatus.FAILED]
+        assert len(failed) == 1 and "KeyError" in failed[0].last_error
     finally:
         close_app(app)
