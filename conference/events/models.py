@@ -57,6 +57,8 @@ class Event(db.Model):
     registration_opens_at: Mapped[datetime | None]
     registration_closes_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Changes with every change to the row; cached pages of the event are keyed by it.
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     forum: Mapped[Forum | None] = relationship(back_populates="events")
     tracks: Mapped[list["Track"]] = relationship(  # noqa: F821

@@ -2,8 +2,8 @@ from flask import Blueprint, Response, abort, jsonify, render_template, request
 from flask_babel import get_locale
 from markupsafe import Markup
 
+from conference.cache import cached
 from conference.events.services import published_event
-from conference.programme.cache import cached
 from conference.programme.feeds import programme_json, sessions_calendar
 from conference.programme.services import event_session, places_by_session, programme
 

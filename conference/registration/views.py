@@ -1,9 +1,11 @@
 import secrets
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, session, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
 
+from conference.cache import cached
 from conference.errors import DomainError
 from conference.events.calendar import event_calendar
 from conference.events.services import published_event
@@ -18,6 +20,8 @@ from conference.registration.models import RegistrationStatus
 from conference.site.forms import ConfirmForm, show_error
 
 blueprint = Blueprint("registration", __name__)
+CSRF_HOLE = "\x00csrf-token\x00"
+SUBMISSION_KEY_HOLE = "\x00submission-key\x00"
 
 
 def _registration_rate_limit():
@@ -28,12 +32,11 @@ def _registration_rate_limit():
 @limiter.limit(_registration_rate_limit, methods=["POST"])
 def register(slug):
     event = published_event(slug) or abort(404)
+    if request.method == "GET":
+        return _blank_form(event)
     slots = choice_slots(event.id)
     form = with_session_choices(RegistrationForm, slots)()
-    if not form.is_submitted():
-        form.language.data = str(get_locale())
-        form.submission_key.data = secrets.token_urlsafe(16)
-    elif form.validate():
+    if form.validate_on_submit():
         try:
             outcome = services.register(
                 event_id=event.id,
@@ -57,6 +60,42 @@ def register(slug):
         has_room=services.has_room(event),
         places=places_by_session(event.id, [session for slot in slots for session in slot.sessions]),
     ), 422 if form.errors else 200
+
+
+def _blank_form(event):
+    """The empty form is the same for everyone but for two tokens: render it once per
+    version of the event and language, then fill in this visitor's tokens."""
+    window, room = event.registration_window(), services.has_room(event)
+    if session.get("_flashes"):
+        page = _render_blank_form(event, window, room)  # the messages are this visitor's own
+    else:
+        key = (
+            "registration-form",
+            event.id,
+            event.updated_at,
+            event.programme_version,
+            str(get_locale()),
+            window,
+            room,
+        )
+        page = cached(key, lambda: _render_blank_form(event, window, room))
+    return page.replace(CSRF_HOLE, generate_csrf()).replace(SUBMISSION_KEY_HOLE, secrets.token_urlsafe(16))
+
+
+def _render_blank_form(event, window, room):
+    slots = choice_slots(event.id)
+    form = with_session_choices(RegistrationForm, slots)()
+    form.language.data = str(get_locale())
+    form.submission_key.data = SUBMISSION_KEY_HOLE
+    page = render_template(
+        "registration/form.html",
+        event=event,
+        form=form,
+        window=window,
+        has_room=room,
+        places=places_by_session(event.id, [session for slot in slots for session in slot.sessions]),
+    )
+    return page.replace(form.csrf_token.current_token, CSRF_HOLE)
 
 
 @blueprint.get("/events/<slug>/registered")

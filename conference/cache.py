@@ -1,6 +1,6 @@
-"""Rendered programme grids, kept per process and per app. A key holds the event's
-programme version, which every change to the programme or its seat counts bumps in the
-database, so a change shows at once in every process without telling them."""
+"""Rendered pages, kept per process and per app. Each key holds the versions of what the
+page shows (an event's `updated_at` and `programme_version`, which every change bumps in the
+database), so a change shows at once in every process without telling them."""
 
 import threading
 from collections import OrderedDict
