@@ -35,6 +35,10 @@ extract-messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -o conference/translations/messages.pot .
 	$(BIN)/pybabel update -i conference/translations/messages.pot -d conference/translations --no-fuzzy-matching
 
+# Speed figures (not tests): each script prints its figures as `name: value` lines.
+bench: install translations
+	for script in bench/*.py; do $(BIN)/python $$script || exit 1; done
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -2,6 +2,7 @@
 
 from flask import Flask
 from flask_babel import get_locale
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from conference import config
 from conference.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
@@ -17,6 +18,9 @@ def create_app(overrides=None):
     )
     app.config.update(config.from_environment())
     app.config.update(overrides or {})
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     from conference import models  # noqa: F401  (every table, for Alembic and relationships)
     from conference.site.views import select_locale

@@ -17,7 +17,9 @@ naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 
-db = SQLAlchemy(metadata=MetaData(naming_convention=naming_convention))
+# Each request has its own session, and rows whose values matter are reloaded under lock
+# (`database.lock`), so what a request wrote stays readable after its commit without a reload.
+db = SQLAlchemy(metadata=MetaData(naming_convention=naming_convention), session_options={"expire_on_commit": False})
 migrate = Migrate()
 mail = Mail()
 csrf = CSRFProtect()

@@ -1,11 +1,11 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from conference.accounts.models import Role
 from conference.extensions import db
 from conference.reference.models import Sector
+from conference.site.forms import Form
 
 ROLE_NAMES = {
     Role.ADMIN: _l("Administrator"),
@@ -18,16 +18,16 @@ def _required():
     return DataRequired(message=_l("This field is required."))
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("E-mail address"), validators=[_required(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[_required(), Length(max=200)])
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     email = EmailField(_l("E-mail address"), validators=[_required(), Length(max=254)])
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(Form):
     password = PasswordField(
         _l("New password"),
         description=_l("At least 12 characters. A few unrelated words make a good password."),
@@ -44,7 +44,7 @@ class ChangePasswordForm(NewPasswordForm):
     current = PasswordField(_l("Current password"), validators=[_required()])
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
     role = SelectField(_l("Role"), choices=[SelectChoice(role.value, label) for role, label in ROLE_NAMES.items()])
     sectors = SelectMultipleField(

@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -15,6 +14,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp, Validatio
 from conference.extensions import db
 from conference.reference.models import Municipality, Sector
 from conference.registration.services import RegistrationError, normalise_email
+from conference.site.forms import Form
 
 OTHER_MUNICIPALITY = "other"
 
@@ -51,7 +51,7 @@ def with_session_choices(form_class, slots):
     return type(form_class.__name__, (form_class,), {"slots": slots, **fields})
 
 
-class RegistrationDetailsForm(FlaskForm):
+class RegistrationDetailsForm(Form):
     """What an attendee can change later through the manage link."""
 
     first_name = StringField(_l("First name"), validators=[_required(), _at_most(100)])

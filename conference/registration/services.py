@@ -86,12 +86,14 @@ def register(*, event_id, details, consents, session_ids=(), submission_key=None
             waitlist_seq=sequence,
             submission_key=submission_key,
             created_at=now,
+            choices=[],
             **{name: details[name] for name in DETAIL_FIELDS},
         )
         _apply_consents(registration, consents, now)
         session.add(registration)
         session.flush()
-        apply_choices(registration, sessions, now=now, on_promotion=queue_session_promotion)
+        if sessions:
+            apply_choices(registration, sessions, now=now, on_promotion=queue_session_promotion)
         position = waitlist_position(registration)
         queue_confirmation(registration, waitlist_position=position)
     return RegistrationOutcome(registration, created=True, waitlist_position=position)

@@ -1,7 +1,26 @@
+from functools import cache
+
+from babel import support
+from flask_babel import get_locale
 from flask_wtf import FlaskForm
+from wtforms.i18n import messages_path
 
 
-class ConfirmForm(FlaskForm):
+class Form(FlaskForm):
+    """Every form of Ting: WTForms' own messages in the visitor's language, loaded once per
+    language rather than on every request as Flask-WTF does."""
+
+    class Meta(FlaskForm.Meta):
+        def get_translations(self, form):
+            return _wtforms_translations(str(get_locale()))
+
+
+@cache
+def _wtforms_translations(locale):
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+class ConfirmForm(Form):
     """A button that confirms an action; it carries only the CSRF token."""
 
 
