@@ -91,9 +91,10 @@ def register(*, event_id, details, consents, session_ids=(), submission_key=None
         )
         _apply_consents(registration, consents, now)
         session.add(registration)
-        session.flush()
         if sessions:
             apply_choices(registration, sessions, now=now, on_promotion=queue_session_promotion)
+        if status == RegistrationStatus.WAITLISTED:
+            session.flush()  # the position counts this row
         position = waitlist_position(registration)
         queue_confirmation(registration, waitlist_position=position)
     return RegistrationOutcome(registration, created=True, waitlist_position=position)
