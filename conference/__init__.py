@@ -6,7 +6,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from conference import config
 from conference.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
-from conference.programme.names import session_format_name
+from conference.names import TEMPLATE_GLOBALS
+from conference.registration.ticket import qr_svg
 
 
 def create_app(overrides=None):
@@ -35,7 +36,8 @@ def create_app(overrides=None):
 
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals["current_language"] = lambda: str(get_locale())
-    app.jinja_env.globals["format_name"] = session_format_name
+    app.jinja_env.globals.update(TEMPLATE_GLOBALS)
+    app.jinja_env.globals["ticket_qr"] = qr_svg
     _register_blueprints(app)
     _register_cli(app)
     _start_inline_delivery(app)
@@ -59,12 +61,15 @@ def _init_login(app):
 def _register_blueprints(app):
     from conference.accounts.views import blueprint as accounts
     from conference.events.views import blueprint as events
+    from conference.organiser import programme as _programme_editor  # noqa: F401  (its routes join organiser's)
+    from conference.organiser.checkin import blueprint as checkin
+    from conference.organiser.dashboard import blueprint as dashboard
     from conference.organiser.views import blueprint as organiser
     from conference.programme.views import blueprint as programme
     from conference.registration.views import blueprint as registration
     from conference.site.views import blueprint as site
 
-    for blueprint in (site, events, programme, registration, accounts, organiser):
+    for blueprint in (site, events, programme, registration, accounts, organiser, dashboard, checkin):
         app.register_blueprint(blueprint)
 
 

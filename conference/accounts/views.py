@@ -55,7 +55,7 @@ def logout():
 @requires(*ALL_STAFF)
 def home():
     if current_user.has_role(Role.ORGANISER):
-        return redirect(url_for("organiser.events"))
+        return redirect(url_for("organiser.events_list"))
     return redirect(url_for("accounts.account"))
 
 

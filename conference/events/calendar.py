@@ -41,3 +41,13 @@ def event_calendar(event):
 def stockholm_timezone():
     """The VTIMEZONE of Europe/Stockholm; slow to build, so built once."""
     return Timezone.from_tzid("Europe/Stockholm")
+
+
+def utc_from_local(naive_local):
+    """A Europe/Stockholm wall-clock time (as typed in a form) as the naive UTC Ting stores."""
+    return naive_local.replace(tzinfo=STOCKHOLM).astimezone(UTC).replace(tzinfo=None)
+
+
+def local_wall_time(naive_utc):
+    """A stored time as the Europe/Stockholm wall-clock time a form shows."""
+    return local_time(naive_utc).replace(tzinfo=None)

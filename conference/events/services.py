@@ -1,6 +1,15 @@
-from conference.database import utcnow
+import re
+
+from flask_babel import lazy_gettext as _l
+
+from conference.audit.services import record
+from conference.database import lock, transaction, utcnow
+from conference.errors import DomainError
 from conference.events.models import Event, EventStatus
 from conference.extensions import db
+from conference.registration.services import promote_waiting
+
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
 def published_event(slug):
@@ -15,3 +24,70 @@ def upcoming_events(now=None):
     return db.session.scalars(
         db.select(Event).where(Event.status == EventStatus.PUBLISHED, Event.ends_at >= now).order_by(Event.starts_at)
     ).all()
+
+
+EDITABLE_FIELDS = (
+    "title",
+    "slug",
+    "description",
+    "venue",
+    "address",
+    "contact_email",
+    "privacy_notice",
+    "starts_at",
+    "ends_at",
+    "capacity",
+    "waitlist_enabled",
+    "registration_opens_at",
+    "registration_closes_at",
+)
+
+
+class EventError(DomainError):
+    """An event change the rules refuse."""
+
+
+def save_event(*, event_id=None, fields):
+    """Create an event (as a draft) or change one. A larger capacity gives the new places to
+    those waiting, in the same transaction."""
+    _check(fields)
+    with transaction() as session:
+        taken = session.scalar(db.select(Event.id).where(Event.slug == fields["slug"], Event.id != (event_id or 0)))
+        if taken:
+            raise EventError(_l("Another event already has this address."), field="slug")
+        if event_id is None:
+            event = Event(status=EventStatus.DRAFT)
+            session.add(event)
+        else:
+            event = lock(Event, event_id)
+        for name in EDITABLE_FIELDS:
+            setattr(event, name, fields[name])
+        session.flush()
+        promoted = promote_waiting(event)
+        record("event.created" if event_id is None else "event.changed", subject=event, event_id=event.id)
+    return event, promoted
+
+
+def change_status(*, event_id, status, now=None):
+    """Publish, archive or bring back to draft; `close` ends registration now."""
+    now = now or utcnow()
+    with transaction():
+        event = lock(Event, event_id)
+        if status == "close":
+            event.registration_closes_at = now
+        else:
+            event.status = EventStatus(status)
+        record(f"event.{status}", subject=event, event_id=event.id)
+    return event
+
+
+def _check(fields):
+    if not SLUG.fullmatch(fields["slug"] or ""):
+        raise EventError(_l("Use lower-case letters, digits and hyphens, like stockholmstinget-2027."), field="slug")
+    if fields["ends_at"] <= fields["starts_at"]:
+        raise EventError(_l("The event must end after it starts."), field="ends_at")
+    opens, closes = fields["registration_opens_at"], fields["registration_closes_at"]
+    if opens and closes and closes <= opens:
+        raise EventError(_l("Registration must close after it opens."), field="registration_closes_at")
+    if fields["capacity"] is not None and fields["capacity"] < 0:
+        raise EventError(_l("The capacity cannot be negative."), field="capacity")

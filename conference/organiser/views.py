@@ -1,32 +1,202 @@
-from flask import Blueprint, render_template, request
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func
 
 from conference.accounts.access import requires
 from conference.accounts.models import Role
 from conference.audit.models import AuditEntry
+from conference.audit.services import record
+from conference.database import transaction
+from conference.errors import DomainError
+from conference.events import services as events
 from conference.events.models import Event
 from conference.extensions import db
+from conference.mailings.models import OutboxMessage
+from conference.organiser.forms import EventForm
+from conference.organiser.registrations import PAGE_SIZE, Filters, registration_page
+from conference.programme.choices import choice_slots
+from conference.programme.models import Session, Slot, Track
+from conference.programme.services import agenda, places_by_session
+from conference.reference.models import Municipality, Sector
+from conference.registration import services as registrations
+from conference.registration.forms import RegistrationDetailsForm, with_session_choices
+from conference.registration.models import Registration, RegistrationStatus
+from conference.site.forms import ConfirmForm, show_error
 
 blueprint = Blueprint("organiser", __name__, url_prefix="/staff")
 ORGANISERS = (Role.ORGANISER,)
 AUDIT_PAGE_SIZE = 100
+STATUS_ACTIONS = ("published", "draft", "archived", "close")
 
 
 @blueprint.get("/events")
 @requires(*ORGANISERS)
-def events():
+def events_list():
+    counts = dict(
+        db.session.execute(
+            db.select(Registration.event_id, func.count())
+            .where(Registration.status != RegistrationStatus.CANCELLED)
+            .group_by(Registration.event_id)
+        ).all()
+    )
     rows = db.session.scalars(db.select(Event).order_by(Event.starts_at.desc())).all()
-    return render_template("organiser/events.html", events=rows)
+    return render_template("organiser/events.html", events=rows, counts=counts)
+
+
+@blueprint.route("/events/new", methods=["GET", "POST"])
+@requires(*ORGANISERS)
+def new_event():
+    form = EventForm()
+    if form.validate_on_submit():
+        try:
+            event, _promoted = events.save_event(fields=form.fields_for_save())
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            flash(_("The event is created as a draft. Publish it when it is ready."), "success")
+            return redirect(url_for(".event", event_id=event.id), code=303)
+    return render_template("organiser/event_form.html", form=form, event=None), 422 if form.errors else 200
+
+
+@blueprint.route("/events/<int:event_id>", methods=["GET", "POST"])
+@requires(*ORGANISERS)
+def event(event_id):
+    current = db.session.get(Event, event_id) or abort(404)
+    form = EventForm()
+    if request.method == "GET":
+        form.fill_from(current)
+    elif form.validate_on_submit():
+        try:
+            _event, promoted = events.save_event(event_id=event_id, fields=form.fields_for_save())
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            flash(_("The event is saved."), "success")
+            if promoted:
+                flash(_("%(count)d on the waiting list got a place and were mailed.", count=len(promoted)), "success")
+            return redirect(url_for(".event", event_id=event_id), code=303)
+    return render_template(
+        "organiser/event_form.html",
+        form=form,
+        event=current,
+        actions=ConfirmForm(),
+        places_left=registrations.places_left(current),
+    ), 422 if form.errors else 200
+
+
+@blueprint.post("/events/<int:event_id>/status/<action>")
+@requires(*ORGANISERS)
+def event_status(event_id, action):
+    db.session.get(Event, event_id) or abort(404)
+    if action not in STATUS_ACTIONS or not ConfirmForm().validate_on_submit():
+        abort(400)
+    events.change_status(event_id=event_id, status=action)
+    flash(_("Done."), "success")
+    return redirect(url_for(".event", event_id=event_id), code=303)
+
+
+@blueprint.get("/events/<int:event_id>/registrations")
+@requires(*ORGANISERS)
+def registrations_list(event_id):
+    current = db.session.get(Event, event_id) or abort(404)
+    filters = Filters.from_args(request.args)
+    rows, total = registration_page(event_id, filters)
+    with transaction():
+        record("registrations.listed", event_id=event_id, filters=filters.as_args(), rows=len(rows), total=total)
+    return render_template(
+        "organiser/registrations.html",
+        event=current,
+        rows=rows,
+        total=total,
+        filters=filters,
+        pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+        sectors=db.session.scalars(db.select(Sector).order_by(Sector.sort_order)).all(),
+        municipalities=db.session.scalars(db.select(Municipality).order_by(Municipality.name)).all(),
+        sessions=db.session.scalars(
+            db.select(Session).join(Slot).where(Session.event_id == event_id).order_by(Slot.starts_at, Session.id)
+        ).all(),
+        tracks=db.session.scalars(db.select(Track).where(Track.event_id == event_id).order_by(Track.sort_order)).all(),
+    )
+
+
+@blueprint.route("/registrations/<int:registration_id>", methods=["GET", "POST"])
+@requires(*ORGANISERS)
+def registration(registration_id):
+    current = db.session.get(Registration, registration_id) or abort(404)
+    slots = choice_slots(current.event_id)
+    form = with_session_choices(RegistrationDetailsForm, slots)()
+    if request.method == "GET":
+        form.fill_from(current)
+        with transaction():
+            record("registration.viewed", subject=current)
+    elif form.validate_on_submit():
+        try:
+            registrations.update_details(
+                registration_id=registration_id,
+                details=form.details(),
+                consents=form.consents(),
+                session_ids=form.session_ids(),
+                by_staff=True,
+            )
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            flash(_("The registration is saved."), "success")
+            return redirect(url_for(".registration", registration_id=registration_id), code=303)
+    messages = db.session.scalars(
+        db.select(OutboxMessage).where(OutboxMessage.registration_id == registration_id).order_by(OutboxMessage.id)
+    ).all()
+    return render_template(
+        "organiser/registration.html",
+        registration=current,
+        event=current.event,
+        form=form,
+        actions=ConfirmForm(),
+        position=registrations.waitlist_position(current),
+        agenda=agenda(current),
+        places=places_by_session(current.event_id, [session for slot in slots for session in slot.sessions]),
+        messages=messages,
+    ), 422 if form.errors else 200
+
+
+@blueprint.post("/registrations/<int:registration_id>/<action>")
+@requires(*ORGANISERS)
+def registration_action(registration_id, action):
+    db.session.get(Registration, registration_id) or abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        if action == "cancel":
+            registrations.cancel(registration_id=registration_id, by_staff=True)
+            flash(_("The registration is cancelled, and the attendee is mailed."), "success")
+        elif action == "promote":
+            registrations.promote_now(registration_id=registration_id)
+            flash(_("The attendee has a place now and is mailed."), "success")
+        elif action == "resend":
+            registrations.resend_confirmation(registration_id=registration_id)
+            flash(_("The confirmation is sent again."), "success")
+        else:
+            abort(404)
+    except DomainError as error:
+        flash(error.message, "error")
+    return redirect(url_for(".registration", registration_id=registration_id), code=303)
 
 
 @blueprint.get("/audit")
 @requires(*ORGANISERS)
 def audit_log():
     query = db.select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-    action = request.args.get("action", "").strip()
-    who = request.args.get("who", "").strip()
+    action = request.args.get("action", "").strip()[:60]
+    who = request.args.get("who", "").strip()[:254]
+    event_id = request.args.get("event", type=int)
     if action:
         query = query.where(AuditEntry.action.startswith(action))
     if who:
         query = query.where(AuditEntry.user_email.contains(who.lower()))
+    if event_id:
+        query = query.where(AuditEntry.event_id == event_id)
     entries = db.session.scalars(query.limit(AUDIT_PAGE_SIZE)).all()
-    return render_template("organiser/audit_log.html", entries=entries, action=action, who=who)
+    all_events = db.session.scalars(db.select(Event).order_by(Event.starts_at.desc())).all()
+    return render_template(
+        "organiser/audit_log.html", entries=entries, action=action, who=who, event_id=event_id, events=all_events
+    )

@@ -111,8 +111,8 @@ def _read_csv(content, day):
             label=label,
             room=room,
             tracks=tracks,
-            speakers=_people(row.get("speakers", "")),
-            moderators=_people(row.get("moderator", "")),
+            speakers=parse_people(row.get("speakers", "")),
+            moderators=parse_people(row.get("moderator", "")),
         )
     if errors:
         raise ImportFailed(errors)
@@ -289,7 +289,7 @@ def _items(data, key, errors):
     return items
 
 
-def _people(text):
+def parse_people(text):
     """'Name (Organisation); Name' → [(name, organisation), …]"""
     people = []
     for part in text.split(";"):

@@ -25,6 +25,14 @@ folkbildning och föreningsliv.
 
 Konferensen är kostnadsfri. Lunch och kaffe ingår."""
 
+PRIVACY_NOTICE = """\
+Region Stockholm behandlar dina uppgifter för att genomföra Stockholmstinget: anmälan, \
+programval, namnbricka och incheckning. Med ditt samtycke delas namn, organisation och \
+e-postadress med företrädarna för din sektor, och du får uppföljande utskick.
+
+Uppgifterna sparas i tolv månader efter konferensen och raderas sedan. Du kan när som \
+helst se, ändra eller ta bort dina uppgifter via din personliga länk."""
+
 
 def load_demo(today=None):
     """Create the demo event once; a second call changes nothing. Returns (event, created)."""
@@ -47,6 +55,7 @@ def load_demo(today=None):
             venue="Folkets hus, Stockholm City Conference Centre",
             address="Barnhusgatan 12–14, 111 23 Stockholm",
             contact_email="stockholmstinget@example.se",
+            privacy_notice=PRIVACY_NOTICE,
             starts_at=_utc(day, time(9, 0)),
             ends_at=_utc(day, time(16, 30)),
             status=EventStatus.PUBLISHED,

@@ -8,6 +8,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func
 
+from conference.audit.services import record
 from conference.database import lock, transaction, utcnow
 from conference.errors import DomainError
 from conference.events.models import Event, EventStatus, RegistrationWindow
@@ -100,9 +101,9 @@ def register(*, event_id, details, consents, session_ids=(), submission_key=None
     return RegistrationOutcome(registration, created=True, waitlist_position=position)
 
 
-def update_details(*, registration_id, details, consents, session_ids=None, now=None):
+def update_details(*, registration_id, details, consents, session_ids=None, by_staff=False, now=None):
     """Change what an attendee can change through the manage link; `session_ids` None
-    leaves the session choices as they are."""
+    leaves the session choices as they are. A change by staff is in the audit log."""
     now = now or utcnow()
     email = normalise_email(details["email"])
     with transaction() as session:
@@ -123,10 +124,12 @@ def update_details(*, registration_id, details, consents, session_ids=None, now=
         for name in DETAIL_FIELDS:
             setattr(registration, name, details[name])
         _apply_consents(registration, consents, now)
+        if by_staff:
+            record("registration.changed", subject=registration)
     return registration
 
 
-def cancel(*, registration_id, now=None):
+def cancel(*, registration_id, by_staff=False, now=None):
     """Cancel a registration; a freed place goes to the first on the waiting list."""
     now = now or utcnow()
     with transaction() as session:
@@ -140,6 +143,8 @@ def cancel(*, registration_id, now=None):
         registration.waitlist_seq = None
         apply_choices(registration, [], on_promotion=queue_session_promotion)
         queue_cancellation(registration)
+        if by_staff:
+            record("registration.cancelled", subject=registration)
         return promote_waiting(event)
 
 
@@ -162,6 +167,34 @@ def promote_waiting(event):
         queue_promotion(first)
         promoted.append(first)
     return promoted
+
+
+def promote_now(*, registration_id):
+    """An organiser gives a waiting person a place now, ahead of the line if need be. When
+    the event is full its capacity grows by one, so confirmed never exceeds capacity."""
+    with transaction() as session:
+        event_id = session.scalar(db.select(Registration.event_id).where(Registration.id == registration_id))
+        event = lock(Event, event_id)
+        registration = lock(Registration, registration_id)
+        if registration.status != RegistrationStatus.WAITLISTED:
+            raise RegistrationError(_l("Only someone on the waiting list can be promoted."))
+        if event.capacity is not None and confirmed_count(event) >= event.capacity:
+            event.capacity += 1
+        registration.status = RegistrationStatus.CONFIRMED
+        registration.waitlist_seq = None
+        session.flush()
+        place_pending_choices(registration)
+        queue_promotion(registration)
+        record("registration.promoted", subject=registration, capacity=event.capacity)
+    return registration
+
+
+def resend_confirmation(*, registration_id):
+    with transaction():
+        registration = lock(Registration, registration_id)
+        queue_confirmation(registration, waitlist_position=waitlist_position(registration))
+        record("registration.confirmation_resent", subject=registration)
+    return registration
 
 
 def renew_manage_link(*, registration_id):

@@ -1,0 +1,205 @@
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    EmailField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from conference.events.calendar import local_wall_time, utc_from_local
+from conference.names import SESSION_FORMAT_NAMES
+from conference.programme.importer import LIMITS, parse_people
+from conference.site.forms import Form
+
+TIMES = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
+
+
+def _required():
+    return DataRequired(message=_l("This field is required."))
+
+
+def _when(label, required=True, description=None):
+    return DateTimeLocalField(
+        label,
+        format="%Y-%m-%dT%H:%M",
+        description=description,
+        validators=[_required() if required else Optional()],
+    )
+
+
+class EventForm(Form):
+    title = StringField(_l("Title"), validators=[_required(), Length(max=200)])
+    slug = StringField(
+        _l("Web address"),
+        description=_l("The last part of the event's address, like stockholmstinget-2027."),
+        validators=[_required(), Length(max=80)],
+    )
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=10000)])
+    venue = StringField(_l("Venue"), validators=[Optional(), Length(max=200)])
+    address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
+    contact_email = EmailField(_l("Contact address"), validators=[Optional(), Length(max=254)])
+    starts_at = _when(_l("Starts (Stockholm time)"))
+    ends_at = _when(_l("Ends (Stockholm time)"))
+    capacity = IntegerField(
+        _l("Places"),
+        description=_l("Leave empty for no limit."),
+        validators=[Optional(), NumberRange(min=0, max=100000, message=_l("A number from 0 to 100 000."))],
+    )
+    waitlist_enabled = BooleanField(_l("Waiting list when full"), default=True)
+    registration_opens_at = _when(_l("Registration opens"), required=False, description=_l("Empty: at once."))
+    registration_closes_at = _when(
+        _l("Registration closes"), required=False, description=_l("Empty: when the event starts.")
+    )
+    privacy_notice = TextAreaField(
+        _l("Privacy notice"),
+        description=_l("Shown on the registration form: who holds the data, why, and for how long."),
+        validators=[Optional(), Length(max=10000)],
+    )
+
+    def fields_for_save(self):
+        fields = {name: self[name].data for name in self._fields if name != "csrf_token"}
+        for name in TIMES:
+            fields[name] = utc_from_local(fields[name]) if fields[name] else None
+        for name in ("title", "slug", "description", "venue", "address", "contact_email", "privacy_notice"):
+            fields[name] = (fields[name] or "").strip()
+        return fields
+
+    def fill_from(self, event):
+        for name in self._fields:
+            if name == "csrf_token":
+                continue
+            value = getattr(event, name)
+            self[name].data = local_wall_time(value) if name in TIMES and value else value
+
+
+class TrackForm(Form):
+    name = StringField(_l("Name"), validators=[_required(), Length(max=100)])
+    colour = StringField(
+        _l("Colour"),
+        default="#005595",
+        description=_l("Like #8a1c5b. Choose a dark colour: it frames white text."),
+        validators=[_required(), Regexp(r"^#[0-9a-fA-F]{6}$", message=_l("A colour like #8a1c5b."))],
+    )
+
+
+class RoomForm(Form):
+    name = StringField(_l("Name"), validators=[_required(), Length(max=100)])
+    capacity = IntegerField(
+        _l("Places"),
+        validators=[Optional(), NumberRange(min=0, max=100000, message=_l("A number from 0 to 100 000."))],
+    )
+    accessibility_notes = StringField(_l("Accessibility"), validators=[Optional(), Length(max=500)])
+
+
+class SlotForm(Form):
+    label = StringField(_l("Name"), description=_l("Like Seminariepass 1."), validators=[_required(), Length(max=100)])
+    starts_at = _when(_l("Starts (Stockholm time)"))
+    ends_at = _when(_l("Ends (Stockholm time)"))
+
+    def times(self):
+        return utc_from_local(self.starts_at.data), utc_from_local(self.ends_at.data)
+
+
+class SessionForm(Form):
+    title = StringField(_l("Title"), validators=[_required(), Length(max=LIMITS["title"])])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=10000)])
+    format = SelectField(
+        _l("Format"), choices=[SelectChoice(value.value, label) for value, label in SESSION_FORMAT_NAMES.items()]
+    )
+    slot_id = SelectField(_l("Slot"), coerce=int)
+    room_id = SelectField(_l("Room"), coerce=lambda value: int(value) if value else None)
+    track_ids = SelectMultipleField(
+        _l("Knowledge areas"), coerce=int, widget=ListWidget(prefix_label=False), option_widget=CheckboxInput()
+    )
+    capacity = IntegerField(
+        _l("Places"),
+        description=_l("Leave empty to use the room's."),
+        validators=[Optional(), NumberRange(min=0, max=100000, message=_l("A number from 0 to 100 000."))],
+    )
+    language = SelectField(_l("Language"), choices=[SelectChoice("sv", "Svenska"), SelectChoice("en", "English")])
+    interpretation = BooleanField(_l("Interpretation"))
+    sign_language = BooleanField(_l("Sign language interpretation"))
+    hearing_loop = BooleanField(_l("Hearing loop"))
+    speakers = TextAreaField(
+        _l("Participants"),
+        description=_l("One per line: Name (Organisation)."),
+        validators=[Optional(), Length(max=5000)],
+    )
+    moderator = StringField(
+        _l("Moderator"), description=_l("Name (Organisation)"), validators=[Optional(), Length(max=300)]
+    )
+    material_url = URLField(
+        _l("Material (web address)"),
+        validators=[Optional(), Length(max=LIMITS["url"]), URL(message=_l("A web address, like https://example.se/."))],
+    )
+    recording_url = URLField(
+        _l("Recording (web address)"),
+        validators=[Optional(), Length(max=LIMITS["url"]), URL(message=_l("A web address, like https://example.se/."))],
+    )
+
+    def __init__(self, *args, event, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.slot_id.choices = [
+            SelectChoice(slot.id, f"{slot.label} {local_wall_time(slot.starts_at):%H:%M}") for slot in event.slots
+        ]
+        self.room_id.choices = [SelectChoice("", _l("No room"))] + [
+            SelectChoice(room.id, room.name) for room in event.rooms
+        ]
+        self.track_ids.choices = [SelectChoice(track.id, track.name) for track in event.tracks]
+
+    def people(self):
+        speakers = [person for line in (self.speakers.data or "").splitlines() for person in parse_people(line)]
+        return speakers, parse_people(self.moderator.data or "")
+
+    def fields_for_save(self):
+        names = (
+            "title",
+            "description",
+            "format",
+            "slot_id",
+            "room_id",
+            "capacity",
+            "language",
+            "interpretation",
+            "sign_language",
+            "hearing_loop",
+            "material_url",
+            "recording_url",
+        )
+        fields = {name: self[name].data for name in names}
+        fields["title"] = fields["title"].strip()
+        fields["material_url"] = fields["material_url"] or ""
+        fields["recording_url"] = fields["recording_url"] or ""
+        return fields
+
+    def fill_from(self, session):
+        for name in (
+            "title",
+            "description",
+            "capacity",
+            "language",
+            "interpretation",
+            "sign_language",
+            "hearing_loop",
+            "material_url",
+            "recording_url",
+            "slot_id",
+            "room_id",
+        ):
+            self[name].data = getattr(session, name)
+        self.format.data = session.format.value
+        self.track_ids.data = [track.id for track in session.tracks]
+        self.speakers.data = "\n".join(_person(s) for s in session.speakers if s.role == "speaker")
+        self.moderator.data = "; ".join(_person(s) for s in session.speakers if s.role == "moderator")
+
+
+def _person(speaker):
+    return f"{speaker.name} ({speaker.organisation})" if speaker.organisation else speaker.name

@@ -1,0 +1,121 @@
+"""The programme editor of the back office."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from conference.accounts.access import requires
+from conference.accounts.models import Role
+from conference.errors import DomainError
+from conference.events.models import Event
+from conference.extensions import db
+from conference.organiser.forms import RoomForm, SessionForm, SlotForm, TrackForm
+from conference.organiser.views import blueprint
+from conference.programme import editing
+from conference.programme.models import Session
+from conference.programme.services import places_by_session, programme
+from conference.site.forms import ConfirmForm, show_error
+
+
+@blueprint.get("/events/<int:event_id>/programme")
+@requires(Role.ORGANISER)
+def programme_page(event_id):
+    return _page(db.session.get(Event, event_id) or abort(404))
+
+
+@blueprint.post("/events/<int:event_id>/programme/<part>")
+@requires(Role.ORGANISER)
+def programme_add(event_id, part):
+    event = db.session.get(Event, event_id) or abort(404)
+    forms = {"tracks": TrackForm(prefix="track"), "rooms": RoomForm(prefix="room"), "slots": SlotForm(prefix="slot")}
+    form = forms.get(part) or abort(404)
+    if form.validate_on_submit():
+        try:
+            if part == "tracks":
+                editing.add_track(event_id=event_id, name=form.name.data.strip(), colour=form.colour.data)
+            elif part == "rooms":
+                editing.add_room(
+                    event_id=event_id,
+                    name=form.name.data.strip(),
+                    capacity=form.capacity.data,
+                    accessibility_notes=(form.accessibility_notes.data or "").strip(),
+                )
+            else:
+                starts_at, ends_at = form.times()
+                editing.add_slot(event_id=event_id, label=form.label.data.strip(), starts_at=starts_at, ends_at=ends_at)
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            flash(_("Added."), "success")
+            return redirect(url_for(".programme_page", event_id=event_id), code=303)
+    return _page(event, **{part: form}), 422
+
+
+@blueprint.route("/events/<int:event_id>/programme/sessions/new", methods=["GET", "POST"])
+@requires(Role.ORGANISER)
+def new_session(event_id):
+    return _session_form(db.session.get(Event, event_id) or abort(404), None)
+
+
+@blueprint.route("/events/<int:event_id>/programme/sessions/<int:session_id>", methods=["GET", "POST"])
+@requires(Role.ORGANISER)
+def edit_session(event_id, session_id):
+    event = db.session.get(Event, event_id) or abort(404)
+    item = db.session.get(Session, session_id)
+    if item is None or item.event_id != event_id:
+        abort(404)
+    return _session_form(event, item)
+
+
+@blueprint.post("/events/<int:event_id>/programme/sessions/<int:session_id>/delete")
+@requires(Role.ORGANISER)
+def delete_session(event_id, session_id):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        editing.delete_session(event_id=event_id, session_id=session_id)
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash(_("The session is removed."), "success")
+    return redirect(url_for(".programme_page", event_id=event_id), code=303)
+
+
+def _session_form(event, item):
+    form = SessionForm(event=event)
+    if request.method == "GET" and item is not None:
+        form.fill_from(item)
+    elif form.validate_on_submit():
+        speakers, moderators = form.people()
+        try:
+            editing.save_session(
+                event_id=event.id,
+                session_id=item.id if item else None,
+                fields=form.fields_for_save(),
+                track_ids=form.track_ids.data,
+                speakers=speakers,
+                moderators=moderators,
+            )
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            flash(_("The session is saved."), "success")
+            return redirect(url_for(".programme_page", event_id=event.id), code=303)
+    if not event.slots:
+        flash(_("Add a slot first: every session runs in one."), "error")
+        return redirect(url_for(".programme_page", event_id=event.id), code=303)
+    return render_template(
+        "organiser/session_form.html", event=event, form=form, session=item, actions=ConfirmForm()
+    ), 422 if form.errors else 200
+
+
+def _page(event, **forms):
+    slots = programme(event.id)
+    return render_template(
+        "organiser/programme.html",
+        event=event,
+        slots=slots,
+        places=places_by_session(event.id, [session for slot in slots for session in slot.sessions]),
+        tracks=forms.get("tracks") or TrackForm(prefix="track", formdata=None),
+        rooms=forms.get("rooms") or RoomForm(prefix="room", formdata=None),
+        slot_form=forms.get("slots") or SlotForm(prefix="slot", formdata=None),
+    )

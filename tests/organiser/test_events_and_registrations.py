@@ -1,0 +1,180 @@
+"""Organisers build events and handle registrations from the back office."""
+
+from conference.audit.models import AuditEntry
+from conference.events.models import Event
+from conference.extensions import db
+from conference.registration.models import Registration
+from tests.support.factories import create_event, registration_data
+from tests.support.forms import hidden_fields, submit
+from tests.support.staff import staff_client
+
+EVENT_FORM = {
+    "title": "Dialogforum Södertörn",
+    "slug": "dialogforum-sodertorn",
+    "description": "Dialog mellan kommunerna på Södertörn.",
+    "venue": "Huddinge kulturhus",
+    "address": "Storgatan 1, Huddinge",
+    "contact_email": "dialog@example.se",
+    "starts_at": "2027-03-04T09:00",
+    "ends_at": "2027-03-04T12:00",
+    "capacity": "2",
+    "waitlist_enabled": "y",
+    "registration_opens_at": "",
+    "registration_closes_at": "",
+    "privacy_notice": "Region Stockholm behandlar uppgifterna för att genomföra forumet.",
+}
+
+
+def audit_actions(app):
+    with app.app_context():
+        return [entry.action for entry in db.session.scalars(db.select(AuditEntry).order_by(AuditEntry.id))]
+
+
+def test_an_organiser_creates_publishes_and_the_public_can_register(app):
+    organiser = staff_client(app, "organiser")
+    response = submit(organiser, "/staff/events/new", EVENT_FORM)
+    assert response.status_code == 303
+    with app.app_context():
+        event = db.session.scalars(db.select(Event)).one()
+        assert event.status == "draft"
+        assert event.starts_at.hour == 8  # 09:00 in Stockholm in March is 08:00 UTC
+    assert app.test_client().get("/events/dialogforum-sodertorn").status_code == 404
+
+    page = organiser.get(f"/staff/events/{event.id}").get_data(as_text=True)
+    assert "Utkast" in page
+    organiser.post(f"/staff/events/{event.id}/status/published", data=hidden_fields(page, index=1))
+    public = app.test_client().get("/events/dialogforum-sodertorn").get_data(as_text=True)
+    assert "Dialogforum Södertörn" in public and "2 platser kvar" in public
+    assert "event.created" in audit_actions(app) and "event.published" in audit_actions(app)
+
+
+def test_bad_event_input_is_refused_beside_the_field(app):
+    organiser = staff_client(app, "organiser")
+    create_event(app, slug="taken")
+    cases = [
+        ({"slug": "Not A Slug"}, "slug", "gemener"),
+        ({"slug": "taken"}, "slug", "Ett annat evenemang har redan den här adressen."),
+        ({"ends_at": "2027-03-04T08:00"}, "ends_at", "Evenemanget måste sluta efter att det börjar."),
+        ({"capacity": "-1"}, "capacity", "Ett tal från 0 till 100 000."),
+        ({"starts_at": "igår"}, "starts_at", None),
+        ({"title": ""}, "title", "Fältet måste fyllas i."),
+    ]
+    for changes, field, message in cases:
+        response = submit(organiser, "/staff/events/new", EVENT_FORM | changes)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 422, changes
+        assert f'id="{field}-error"' in html, changes
+        if message:
+            assert message in html, changes
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(Event)) == 1
+
+
+def test_more_places_go_to_those_waiting(app, inbox):
+    create_event(app, capacity=1)
+    for number in range(3):
+        submit(app.test_client(), "/events/tinget/register", registration_data(app, email=f"p{number}@example.se"))
+    organiser = staff_client(app, "organiser")
+    with app.app_context():
+        event_id = db.session.scalar(db.select(Event.id))
+    form = organiser.get(f"/staff/events/{event_id}").get_data(as_text=True)
+    assert 'value="1"' in form
+    values = EVENT_FORM | {
+        "slug": "tinget",
+        "capacity": "2",
+        "starts_at": "2030-01-01T09:00",
+        "ends_at": "2030-01-01T16:00",
+    }
+    response = organiser.post(f"/staff/events/{event_id}", data=hidden_fields(form, index=-1) | values)
+    assert response.status_code == 303
+    with app.app_context():
+        statuses = dict(db.session.execute(db.select(Registration.email, Registration.status)).all())
+    assert statuses == {"p0@example.se": "confirmed", "p1@example.se": "confirmed", "p2@example.se": "waitlisted"}
+    inbox.wait_for(4)
+    assert inbox.to("p1@example.se")[-1]["Subject"].startswith("Du har fått en plats")
+
+
+def test_the_registrations_table_searches_filters_sorts_and_pages(app):
+    create_event(app)
+    for number in range(60):
+        organisation = "Region Stockholm" if number % 3 == 0 else "Studieförbundet Vuxenskolan"
+        submit(
+            app.test_client(),
+            "/events/tinget/register",
+            registration_data(
+                app, email=f"p{number:02}@example.se", last_name=f"Efternamn{number:02}", organisation=organisation
+            ),
+        )
+    organiser = staff_client(app, "organiser")
+    with app.app_context():
+        event_id = db.session.scalar(db.select(Event.id))
+    url = f"/staff/events/{event_id}/registrations"
+    page = organiser.get(url).get_data(as_text=True)
+    assert "60 anmälningar" in page and "Sida 1 av 2" in page
+    found = organiser.get(url, query_string={"q": "region stock"}).get_data(as_text=True)
+    assert "20 anmälningar" in found
+    by_name = organiser.get(url, query_string={"sort": "name", "order": "asc"}).get_data(as_text=True)
+    assert by_name.index("Efternamn00") < by_name.index("Efternamn01")
+    second = organiser.get(url, query_string={"sort": "name", "order": "asc", "page": 2}).get_data(as_text=True)
+    assert "Efternamn59" in second and "Efternamn00" not in second
+    assert "Inga anmälningar matchar." not in page
+    none = organiser.get(url, query_string={"status": "cancelled"}).get_data(as_text=True)
+    assert "0 anmälningar" in none
+    assert organiser.get(url, query_string={"page": "x", "sector": "abc", "sort": "evil"}).status_code == 200
+    assert "registrations.listed" in audit_actions(app)
+
+
+def test_an_organiser_edits_cancels_promotes_and_resends(app, inbox):
+    create_event(app, capacity=1)
+    submit(app.test_client(), "/events/tinget/register", registration_data(app, email="first@example.se"))
+    submit(app.test_client(), "/events/tinget/register", registration_data(app, email="second@example.se"))
+    inbox.wait_for(2)
+    organiser = staff_client(app, "organiser")
+    with app.app_context():
+        first, second = db.session.scalars(db.select(Registration).order_by(Registration.id)).all()
+        first_id, second_id, event_id = first.id, second.id, first.event_id
+
+    page = organiser.get(f"/staff/registrations/{first_id}").get_data(as_text=True)
+    assert "first@example.se" in page
+    response = organiser.post(
+        f"/staff/registrations/{first_id}",
+        data=hidden_fields(page, index=-1)
+        | registration_data(app, email="first@example.se", organisation="Nacka kommun"),
+    )
+    assert response.status_code == 303
+
+    page = organiser.get(f"/staff/registrations/{second_id}").get_data(as_text=True)
+    organiser.post(f"/staff/registrations/{second_id}/promote", data=hidden_fields(page, index=1))
+    with app.app_context():
+        assert db.session.get(Registration, second_id).status == "confirmed"
+        assert db.session.get(Event, event_id).capacity == 2
+        assert db.session.get(Registration, first_id).organisation == "Nacka kommun"
+
+    organiser.post(f"/staff/registrations/{first_id}/resend", data=hidden_fields(page, index=1))
+    organiser.post(f"/staff/registrations/{first_id}/cancel", data=hidden_fields(page, index=1))
+    with app.app_context():
+        assert db.session.get(Registration, first_id).status == "cancelled"
+    inbox.wait_for(5)
+    subjects = [m["Subject"] for m in inbox.to("first@example.se")]
+    assert subjects[-1] == "Din anmälan till Stockholmstinget test är avbokad"
+    assert subjects.count("Din anmälan till Stockholmstinget test") == 2
+    actions = audit_actions(app)
+    for action in (
+        "registration.viewed",
+        "registration.changed",
+        "registration.promoted",
+        "registration.confirmation_resent",
+        "registration.cancelled",
+    ):
+        assert action in actions
+
+
+def test_unknown_ids_are_not_found(app):
+    organiser = staff_client(app, "organiser")
+    for url in (
+        "/staff/events/9999",
+        "/staff/events/9999/registrations",
+        "/staff/registrations/9999",
+        "/staff/events/9999/programme",
+    ):
+        assert organiser.get(url).status_code == 404
