@@ -178,3 +178,17 @@ def test_unknown_ids_are_not_found(app):
         "/staff/events/9999/programme",
     ):
         assert organiser.get(url).status_code == 404
+
+
+def test_the_audit_log_shows_who_did_what_and_filters(app):
+    create_event(app)
+    submit(app.test_client(), "/events/tinget/register", registration_data(app))
+    organiser = staff_client(app, "organiser")
+    with app.app_context():
+        registration_id = db.session.scalar(db.select(Registration.id))
+    organiser.get(f"/staff/registrations/{registration_id}")
+    page = organiser.get("/staff/audit").get_data(as_text=True)
+    assert "registration.viewed" in page and "organiser@example.se" in page
+    filtered = organiser.get("/staff/audit", query_string={"action": "account."}).get_data(as_text=True)
+    assert "account.login" in filtered and "registration.viewed" not in filtered
+    assert "registration.viewed" not in organiser.get("/staff/audit", query_string={"who": "nobody"}).get_data(as_text=True)
