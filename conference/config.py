@@ -68,4 +68,6 @@ def from_environment():
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=float(os.environ.get("STAFF_SESSION_HOURS", "10"))),
         "STAFF_IDLE_MINUTES": float(os.environ.get("STAFF_IDLE_MINUTES", "60")),
         "CONSENT_WORDING_VERSION": os.environ.get("CONSENT_WORDING_VERSION", "2026-1"),
+        # A folder with DejaVuSans.ttf and DejaVuSans-Bold.ttf for badges; Debian's fonts-dejavu-core by default.
+        "BADGE_FONT_DIR": os.environ.get("BADGE_FONT_DIR") or None,
     }

@@ -11,6 +11,7 @@ from conference.mailings.models import MessageKind
 from conference.mailings.outbox import Mail, enqueue_later, renders
 from conference.programme.services import agenda
 from conference.registration.models import RegistrationStatus
+from conference.registration.ticket import qr_png
 
 
 def queue_confirmation(registration, *, waitlist_position=None):
@@ -56,6 +57,10 @@ SUBJECTS = {
 }
 
 
+# The mails that give a place carry the ticket: the QR code of the check-in code.
+TICKET_KINDS = {MessageKind.CONFIRMATION, MessageKind.PROMOTION}
+
+
 @renders(*SUBJECTS)
 def render_registration_mail(message):
     registration = message.registration
@@ -72,6 +77,8 @@ def render_registration_mail(message):
         attachments = []
         if context["status"] == RegistrationStatus.CONFIRMED and message.kind != MessageKind.CANCELLATION:
             attachments.append((f"{event.slug}.ics", "text/calendar", event_calendar(event)))
+        if context["status"] == RegistrationStatus.CONFIRMED and message.kind in TICKET_KINDS:
+            attachments.append((f"{event.slug}-qr.png", "image/png", qr_png(registration.checkin_code)))
         return Mail(
             subject=SUBJECTS[message.kind](event, context),
             text_body=render_template(f"{template}.txt", **context),

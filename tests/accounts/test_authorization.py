@@ -24,12 +24,30 @@ EXPECTED = {
     "accounts.users": {ADMIN},
     "accounts.invite": {ADMIN},
     "accounts.edit_user": {ADMIN},
-    "organiser.events": ORGANISERS,
+    "organiser.events_list": ORGANISERS,
+    "organiser.new_event": ORGANISERS,
+    "organiser.event": ORGANISERS,
+    "organiser.event_status": ORGANISERS,
+    "organiser.registrations_list": ORGANISERS,
+    "organiser.registration": ORGANISERS,
+    "organiser.registration_action": ORGANISERS,
     "organiser.audit_log": ORGANISERS,
+    "dashboard.show": ORGANISERS,
+    "checkin.page": ORGANISERS,
+    "checkin.by_code": ORGANISERS,
+    "checkin.check_in": ORGANISERS,
+    "checkin.undo": ORGANISERS,
+    "checkin.badges": ORGANISERS,
+    "checkin.badge": ORGANISERS,
+    "organiser.programme_page": ORGANISERS,
+    "organiser.programme_add": ORGANISERS,
+    "organiser.new_session": ORGANISERS,
+    "organiser.edit_session": ORGANISERS,
+    "organiser.delete_session": ORGANISERS,
 }
 
 
-SAMPLE_ARGUMENTS = {"event_id", "registration_id", "user_id", "session_id", "token", "slug"}
+SAMPLE_ARGUMENTS = {"event_id", "registration_id", "user_id", "session_id", "token", "slug", "action", "part"}
 
 
 def staff_routes(app):
@@ -88,6 +106,8 @@ def sample_values(app):
         "session_id": first["session"] or 1,
         "token": "not-a-real-token",
         "slug": "tinget",
+        "action": "close",
+        "part": "tracks",
     }
     assert set(values) == SAMPLE_ARGUMENTS
     return values

@@ -60,8 +60,9 @@ def test_registration_is_confirmed_with_a_mail_whose_link_manages_it(app, client
     assert mail["Subject"] == "Din anmälan till Stockholmstinget test"
     assert "Din plats är bekräftad" in text_part(mail)
     assert "Din plats är bekräftad" in html_part(mail)
-    (attachment,) = list(mail.iter_attachments())
-    assert attachment.get_content_type() == "text/calendar"
+    attachments = {part.get_content_type(): part for part in mail.iter_attachments()}
+    assert set(attachments) == {"text/calendar", "image/png"}  # the calendar file and the QR ticket
+    attachment = attachments["text/calendar"]
     calendar = Calendar.from_ical(attachment.get_content())
     (entry,) = calendar.walk("VEVENT")
     assert str(entry["summary"]) == "Stockholmstinget test"
