@@ -191,4 +191,6 @@ def test_the_audit_log_shows_who_did_what_and_filters(app):
     assert "registration.viewed" in page and "organiser@example.se" in page
     filtered = organiser.get("/staff/audit", query_string={"action": "account."}).get_data(as_text=True)
     assert "account.login" in filtered and "registration.viewed" not in filtered
-    assert "registration.viewed" not in organiser.get("/staff/audit", query_string={"who": "nobody"}).get_data(as_text=True)
+    assert "registration.viewed" not in organiser.get("/staff/audit", query_string={"who": "nobody"}).get_data(
+        as_text=True
+    )
