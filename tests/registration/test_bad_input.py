@@ -199,3 +199,14 @@ def test_any_input_gets_an_answer_never_a_server_error(app, data):
     slug = create_event(app, slug=f"fuzz-{next(FUZZ_EVENTS)}")
     response = submit(app.test_client(), f"/events/{slug}/register", data)
     assert response.status_code in (303, 422)
+
+
+def test_markup_in_names_is_shown_as_text_everywhere(app, client, inbox):
+    create_event(app)
+    evil = '<script>alert("x")</script>'
+    response = submit(client, "/events/tinget/register", registration_data(app, first_name=evil, organisation=evil))
+    confirmation = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert evil not in confirmation and "&lt;script&gt;" in confirmation
+    (mail,) = inbox.wait_for(1)
+    html = mail.get_body(("html",)).get_content()
+    assert evil not in html and "&lt;script&gt;" in html
