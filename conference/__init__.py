@@ -6,6 +6,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from conference import config
 from conference.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+from conference.links import IdConverter
 from conference.names import TEMPLATE_GLOBALS
 from conference.registration.ticket import qr_svg
 
@@ -19,6 +20,7 @@ def create_app(overrides=None):
     )
     app.config.update(config.from_environment())
     app.config.update(overrides or {})
+    app.url_map.converters["int"] = IdConverter
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

@@ -3,6 +3,7 @@
 from urllib.parse import urlsplit
 
 from flask import current_app
+from werkzeug.routing import IntegerConverter
 
 
 def public_url(endpoint, **values):
@@ -16,3 +17,20 @@ def safe_next(target, default="/"):
         return default
     parts = urlsplit(target)
     return default if parts.scheme or parts.netloc else target
+
+
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in routes: a whole number a database id can be, else 404 (not an overflow)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        super().__init__(url_map, *args, **kwargs)
+        self.max = MAX_ID
+
+
+def id_arg(args, name):
+    """A query argument that should be a row id: the number, or None for anything else."""
+    value = args.get(name, "")
+    return int(value) if value.isdecimal() and len(value) < 10 and int(value) <= MAX_ID else None

@@ -6,11 +6,12 @@ from functools import wraps
 
 from flask import abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from conference.database import utcnow
 
 IDLE_KEY = "staff_seen_at"
+SIGNED_IN_KEY = "staff_signed_in_at"
 
 
 def requires(*roles):
@@ -37,13 +38,23 @@ def open_to_all(view):
     return view
 
 
+def start_staff_session(user):
+    """Sign `user` in for at most PERMANENT_SESSION_LIFETIME, however busy they stay."""
+    login_user(user)
+    session.permanent = True
+    session[SIGNED_IN_KEY] = session[IDLE_KEY] = utcnow().timestamp()
+
+
 def expire_idle_staff_sessions():
-    """Sign out a staff session that has been idle longer than STAFF_IDLE_MINUTES."""
+    """Sign out a staff session idle longer than STAFF_IDLE_MINUTES, or older than
+    PERMANENT_SESSION_LIFETIME."""
     if not current_user.is_authenticated:
         return None
     now = utcnow().timestamp()
-    seen_at = session.get(IDLE_KEY, now)
-    if now - seen_at > timedelta(minutes=current_app.config["STAFF_IDLE_MINUTES"]).total_seconds():
+    seen_at = session.get(IDLE_KEY, 0)
+    signed_in_at = session.get(SIGNED_IN_KEY, 0)
+    idle = now - seen_at > timedelta(minutes=current_app.config["STAFF_IDLE_MINUTES"]).total_seconds()
+    if idle or now - signed_in_at > current_app.config["PERMANENT_SESSION_LIFETIME"].total_seconds():
         logout_user()
         session.pop(IDLE_KEY, None)
         flash(_("You were signed out after a while without activity. Please sign in again."), "info")

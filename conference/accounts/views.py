@@ -1,9 +1,9 @@
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from conference.accounts import services
-from conference.accounts.access import IDLE_KEY, open_to_all, requires
+from conference.accounts.access import open_to_all, requires, start_staff_session
 from conference.accounts.forms import (
     ROLE_NAMES,
     ChangePasswordForm,
@@ -14,7 +14,6 @@ from conference.accounts.forms import (
     UserForm,
 )
 from conference.accounts.models import Role, User
-from conference.database import utcnow
 from conference.errors import DomainError
 from conference.extensions import db, limiter
 from conference.links import safe_next
@@ -35,9 +34,7 @@ def login():
         except DomainError as error:
             form.form_errors.append(error.message)
         else:
-            login_user(user)
-            session.permanent = True
-            session[IDLE_KEY] = utcnow().timestamp()
+            start_staff_session(user)
             return redirect(safe_next(request.args.get("next"), default=url_for("accounts.home")), code=303)
     return render_template("accounts/login.html", form=form), 422 if form.errors else 200
 
@@ -169,9 +166,7 @@ def _choose_password(token, purpose, title):
         except DomainError as error:
             form.password.errors.append(error.message)
         else:
-            login_user(user)
-            session.permanent = True
-            session[IDLE_KEY] = utcnow().timestamp()
+            start_staff_session(user)
             flash(_("Your password is set."), "success")
             return redirect(url_for("accounts.home"), code=303)
     return render_template("accounts/choose_password.html", form=form, title=title), 422 if form.errors else 200

@@ -13,10 +13,12 @@ from flask_mail import Message, sanitize_address
 from sqlalchemy import and_, or_
 
 from conference.database import after_commit, transaction, utcnow
-from conference.extensions import db, mail
+from conference.extensions import db
 from conference.mailings.models import OutboxMessage, OutboxStatus
 
-CLAIM_LEASE = timedelta(minutes=5)
+SMTP_TIMEOUT_SECONDS = 30
+# Long enough for a whole batch to time out message by message before another worker may take it over.
+CLAIM_LEASE = timedelta(minutes=30)
 MAX_ATTEMPTS = 8
 
 
@@ -145,7 +147,7 @@ def _send_batch(batch, report):
         return
     envelope_from = sanitize_address(current_app.config["MAIL_DEFAULT_SENDER"])
     try:
-        connection = mail.connect().__enter__()
+        connection = _smtp_connection()
     except (OSError, smtplib.SMTPException) as error:
         for message_id, _, _ in batch:
             _record_failure(message_id, error, permanent=False, report=report)
@@ -153,7 +155,7 @@ def _send_batch(batch, report):
     try:
         for position, (message_id, recipient, raw) in enumerate(batch):
             try:
-                connection.host.sendmail(envelope_from, [recipient], raw.encode())
+                connection.sendmail(envelope_from, [recipient], raw.encode())
             except smtplib.SMTPRecipientsRefused as error:
                 code, _ = error.recipients.get(recipient, (550, b""))
                 _record_failure(message_id, error, permanent=code >= 500, report=report)
@@ -169,7 +171,19 @@ def _send_batch(batch, report):
                 report.sent += 1
     finally:
         with contextlib.suppress(OSError, smtplib.SMTPException):
-            connection.host.quit()
+            connection.quit()
+
+
+def _smtp_connection():
+    """One SMTP connection with a timeout, so that a stalled relay cannot hang a worker."""
+    config = current_app.config
+    kind = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
+    connection = kind(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=SMTP_TIMEOUT_SECONDS)
+    if config["MAIL_USE_TLS"]:
+        connection.starttls()
+    if config["MAIL_USERNAME"] and config["MAIL_PASSWORD"]:
+        connection.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+    return connection
 
 
 def _record_sent(message_id):

@@ -11,8 +11,11 @@ from wtforms.validators import DataRequired, Length
 
 from conference.accounts.access import requires
 from conference.accounts.models import Role
+from conference.audit.services import record
+from conference.database import transaction
 from conference.events.models import Event
 from conference.extensions import db
+from conference.links import id_arg
 from conference.organiser import checkin_services as services
 from conference.organiser.badges import BadgeFilters, BadgeFontMissing, event_badges, person_badge
 from conference.reference.models import Sector
@@ -51,11 +54,15 @@ def _back(event, query=""):
 def page(event_id):
     event = _event(event_id)
     query = _query(request.args)
+    result = services.search(event.id, query) if query else None
+    if result is not None:
+        with transaction():
+            record("checkin.searched", event_id=event.id, query=query, rows=result.total)
     return render_template(
         "organiser/checkin.html",
         event=event,
         query=query,
-        result=services.search(event.id, query) if query else None,
+        result=result,
         counts=services.counts_by_sector(event.id),
         sectors=db.session.scalars(db.select(Sector).order_by(Sector.sort_order, Sector.id)).all(),
         code_form=CodeForm(formdata=None),
@@ -128,7 +135,7 @@ def _check_in(event, registration, query):
 def badges(event_id):
     event = _event(event_id)
     filters = BadgeFilters(
-        sector_id=request.args.get("sector", type=int),
+        sector_id=id_arg(request.args, "sector"),
         checked_in={"yes": True, "no": False}.get(request.args.get("checked_in", "")),
         query=_query(request.args),
     )

@@ -11,7 +11,7 @@ from wtforms import (
     TextAreaField,
     URLField,
 )
-from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from conference.events.calendar import local_wall_time, utc_from_local
@@ -31,8 +31,13 @@ def _when(label, required=True, description=None):
         label,
         format="%Y-%m-%dT%H:%M",
         description=description,
-        validators=[_required() if required else Optional()],
+        validators=[_required() if required else Optional(), _within_this_century],
     )
+
+
+def _within_this_century(form, field):
+    if field.data and not 2000 <= field.data.year <= 2100:
+        raise ValidationError(_l("Give a date between the years 2000 and 2100."))
 
 
 class EventForm(Form):
@@ -68,8 +73,10 @@ class EventForm(Form):
         fields = {name: self[name].data for name in self._fields if name != "csrf_token"}
         for name in TIMES:
             fields[name] = utc_from_local(fields[name]) if fields[name] else None
-        for name in ("title", "slug", "description", "venue", "address", "contact_email", "privacy_notice"):
+        for name in ("title", "slug", "venue", "address", "contact_email"):
             fields[name] = (fields[name] or "").strip()
+        for name in ("description", "privacy_notice"):
+            fields[name] = _paragraphs(fields[name])
         return fields
 
     def fill_from(self, event):
@@ -159,6 +166,16 @@ class SessionForm(Form):
         speakers = [person for line in (self.speakers.data or "").splitlines() for person in parse_people(line)]
         return speakers, parse_people(self.moderator.data or "")
 
+    def validate_speakers(self, field):
+        speakers, moderators = self.people()
+        for name, organisation in speakers + moderators:
+            if len(name) > LIMITS["name"] or len(organisation) > LIMITS["organisation"]:
+                raise ValidationError(
+                    _l("A name or an organisation is longer than %(max)d characters.", max=LIMITS["name"])
+                )
+
+    validate_moderator = validate_speakers
+
     def fields_for_save(self):
         names = (
             "title",
@@ -176,6 +193,7 @@ class SessionForm(Form):
         )
         fields = {name: self[name].data for name in names}
         fields["title"] = fields["title"].strip()
+        fields["description"] = _paragraphs(fields["description"])
         fields["material_url"] = fields["material_url"] or ""
         fields["recording_url"] = fields["recording_url"] or ""
         return fields
@@ -199,6 +217,11 @@ class SessionForm(Form):
         self.track_ids.data = [track.id for track in session.tracks]
         self.speakers.data = "\n".join(_person(s) for s in session.speakers if s.role == "speaker")
         self.moderator.data = "; ".join(_person(s) for s in session.speakers if s.role == "moderator")
+
+
+def _paragraphs(text):
+    """Browsers send a textarea's line breaks as CRLF; pages split paragraphs on blank lines."""
+    return (text or "").replace("\r\n", "\n").strip()
 
 
 def _person(speaker):

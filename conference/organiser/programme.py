@@ -69,12 +69,13 @@ def edit_session(event_id, session_id):
 @blueprint.post("/events/<int:event_id>/programme/sessions/<int:session_id>/delete")
 @requires(Role.ORGANISER)
 def delete_session(event_id, session_id):
+    db.session.get(Event, event_id) or abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
         editing.delete_session(event_id=event_id, session_id=session_id)
     except DomainError as error:
-        flash(error.message, "error")
+        flash(str(error.message), "error")
     else:
         flash(_("The session is removed."), "success")
     return redirect(url_for(".programme_page", event_id=event_id), code=303)

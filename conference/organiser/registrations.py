@@ -7,6 +7,7 @@ from sqlalchemy import exists, func, or_
 from sqlalchemy.orm import joinedload
 
 from conference.extensions import db
+from conference.links import id_arg
 from conference.programme.models import SessionChoice, session_track
 from conference.registration.models import Registration, RegistrationStatus
 
@@ -38,16 +39,14 @@ class Filters:
         return cls(
             q=args.get("q", "").strip()[:200],
             status=args.get("status", "") if args.get("status") in set(RegistrationStatus) else "",
-            sector=args.get("sector", type=int),
-            municipality=args.get("municipality", "")
-            if args.get("municipality", "").isdigit() or args.get("municipality") == "other"
-            else "",
-            session=args.get("session", type=int),
-            track=args.get("track", type=int),
+            sector=id_arg(args, "sector"),
+            municipality="other" if args.get("municipality") == "other" else str(id_arg(args, "municipality") or ""),
+            session=id_arg(args, "session"),
+            track=id_arg(args, "track"),
             checked_in=args.get("checked_in", "") if args.get("checked_in") in ("yes", "no") else "",
             sort=sort if sort in SORTS else "registered",
             descending=args.get("order", "desc" if sort == "registered" else "asc") == "desc",
-            page=max(args.get("page", 1, type=int), 1),
+            page=min(max(id_arg(args, "page") or 1, 1), 100000),
         )
 
     def as_args(self, **changes):

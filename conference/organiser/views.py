@@ -11,6 +11,7 @@ from conference.errors import DomainError
 from conference.events import services as events
 from conference.events.models import Event
 from conference.extensions import db
+from conference.links import id_arg
 from conference.mailings.models import OutboxMessage
 from conference.organiser.forms import EventForm
 from conference.organiser.registrations import PAGE_SIZE, Filters, registration_page
@@ -134,7 +135,7 @@ def registration(registration_id):
             registrations.update_details(
                 registration_id=registration_id,
                 details=form.details(),
-                consents=form.consents(),
+                consents=None,
                 session_ids=form.session_ids(),
                 by_staff=True,
             )
@@ -178,7 +179,7 @@ def registration_action(registration_id, action):
         else:
             abort(404)
     except DomainError as error:
-        flash(error.message, "error")
+        flash(str(error.message), "error")
     return redirect(url_for(".registration", registration_id=registration_id), code=303)
 
 
@@ -188,7 +189,7 @@ def audit_log():
     query = db.select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
     action = request.args.get("action", "").strip()[:60]
     who = request.args.get("who", "").strip()[:254]
-    event_id = request.args.get("event", type=int)
+    event_id = id_arg(request.args, "event")
     if action:
         query = query.where(AuditEntry.action.startswith(action))
     if who:

@@ -7,8 +7,9 @@ from conference.database import lock, transaction
 from conference.errors import DomainError
 from conference.events.models import Event
 from conference.extensions import db
-from conference.programme.choices import programme_changed
+from conference.programme.choices import programme_changed, promote_session_waiting
 from conference.programme.models import Room, Session, SessionChoice, Slot, Speaker, SpeakerRole, Track
+from conference.registration.notifications import queue_session_promotion
 
 
 class ProgrammeError(DomainError):
@@ -88,6 +89,7 @@ def save_session(*, event_id, session_id=None, fields, track_ids, speakers, mode
             )
         ]
         session.flush()
+        promote_session_waiting(item, on_promotion=queue_session_promotion)  # more places for those in line
         programme_changed(event_id)
         record("programme.session_saved", subject=item, event_id=event_id, title=item.title)
     return item

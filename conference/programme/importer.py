@@ -13,8 +13,9 @@ from conference.database import lock, transaction
 from conference.events.calendar import STOCKHOLM, local_time
 from conference.events.models import Event
 from conference.extensions import db
-from conference.programme.choices import programme_changed
+from conference.programme.choices import programme_changed, promote_session_waiting
 from conference.programme.models import Room, Session, SessionFormat, Slot, Speaker, SpeakerRole, Track
+from conference.registration.notifications import queue_session_promotion
 
 TRACK_PALETTE = ["#8a1c5b", "#1d6b35", "#0b5394", "#8a4b08", "#5b2a86", "#00695c", "#9e2a2b", "#37474f"]
 TRUE_WORDS = {"1", "true", "yes", "ja", "x"}
@@ -68,6 +69,14 @@ def import_programme(event_slug, filename, content):
         programme = _read_csv(content, day)
     else:
         raise ImportFailed([f"{filename}: use a .csv or a .yaml file"])
+    clashes = [
+        f"slot '{label}' starts at the same time as the slot '{slot.label}' already in the programme"
+        for label, (start, _end) in programme.slots.items()
+        for slot in event.slots
+        if slot.starts_at == start and slot.label != label
+    ]
+    if clashes:
+        raise ImportFailed(clashes)
     with transaction():
         event = lock(Event, event.id)
         _save(event, programme)
@@ -80,7 +89,10 @@ def import_programme(event_slug, filename, content):
 
 
 def _read_csv(content, day):
-    text = content.decode("utf-8-sig") if isinstance(content, bytes) else content
+    try:
+        text = content.decode("utf-8-sig") if isinstance(content, bytes) else content
+    except UnicodeDecodeError as error:
+        raise ImportFailed(["the file is not UTF-8: in Excel, save it as 'CSV UTF-8'"]) from error
     try:
         dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;")
     except csv.Error:
@@ -155,7 +167,11 @@ def _read_yaml(content, day):
         room = check.text(item, "room", LIMITS["room"])
         if room and room not in programme.rooms:
             check.fail(f"room '{room}' is not among the rooms")
-        tracks = [str(name) for name in item.get("tracks") or []]
+        tracks = item.get("tracks") or []
+        if not isinstance(tracks, list):
+            check.fail("tracks must be a list of knowledge areas")
+            tracks = []
+        tracks = [str(name) for name in tracks]
         for name in tracks:
             if name not in programme.tracks:
                 check.fail(f"knowledge area '{name}' is not among the tracks")
@@ -166,7 +182,7 @@ def _read_yaml(content, day):
             label=label,
             room=room,
             tracks=tracks,
-            speakers=_yaml_people(item.get("speakers"), check),
+            speakers=_yaml_people(item.get("speakers") or [], check),
             moderators=_yaml_people([moderator] if moderator else [], check),
         )
     if errors:
@@ -234,6 +250,9 @@ class _Checker:
             except ValueError:
                 self.fail(f"{name} '{text}' is not a time (HH:MM or YYYY-MM-DD HH:MM)")
                 return None
+        if not 2000 <= local.year <= 2100:
+            self.fail(f"{name} '{value}' is not a date this side of the year 2100")
+            return None
         return local.replace(tzinfo=STOCKHOLM).astimezone(UTC).replace(tzinfo=None)
 
     def slot(self, programme, label, start, end):
@@ -300,8 +319,11 @@ def parse_people(text):
 
 
 def _yaml_people(items, check):
+    if not isinstance(items, list):
+        check.fail("speakers must be a list of people with name and organisation")
+        return []
     people = []
-    for item in items or []:
+    for item in items:
         if not isinstance(item, dict) or not str(item.get("name") or "").strip():
             check.fail("every speaker and moderator needs a name")
             continue
@@ -355,4 +377,6 @@ def _save(event, programme):
         ]
         db.session.add(session)
     db.session.flush()
+    for session in existing.values():
+        promote_session_waiting(session, on_promotion=queue_session_promotion)  # capacities may have grown
     programme_changed(event.id)

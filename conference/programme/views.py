@@ -4,6 +4,7 @@ from markupsafe import Markup
 
 from conference.cache import cached
 from conference.events.services import published_event
+from conference.links import id_arg
 from conference.programme.feeds import programme_json, sessions_calendar
 from conference.programme.services import event_session, places_by_session, programme
 
@@ -13,22 +14,21 @@ blueprint = Blueprint("programme", __name__)
 @blueprint.get("/events/<slug>/programme")
 def show(slug):
     event = published_event(slug) or abort(404)
-    track_id = request.args.get("track", type=int)
-    key = (event.id, event.programme_version, str(get_locale()), track_id)
+    track_id = id_arg(request.args, "track")
+    if track_id not in {track.id for track in event.tracks}:
+        track_id = None  # unknown filters share the unfiltered page, so they cannot flood the cache
+    key = (event.id, event.updated_at, event.programme_version, str(get_locale()), track_id)
     grid = cached(key, lambda: _render_grid(event, track_id))
     return render_template("programme/show.html", event=event, grid=Markup(grid))
 
 
 def _render_grid(event, track_id):
     slots = programme(event.id)
-    tracks = event.tracks
-    if track_id not in {track.id for track in tracks}:
-        track_id = None
     return render_template(
         "programme/_grid.html",
         event=event,
         slots=slots,
-        tracks=tracks,
+        tracks=event.tracks,
         track_id=track_id,
         places=places_by_session(event.id, [session for slot in slots for session in slot.sessions]),
     )

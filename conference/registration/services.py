@@ -2,6 +2,7 @@
 places, so that two people racing for the last place can never both get it."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
@@ -13,6 +14,7 @@ from conference.database import lock, transaction, utcnow
 from conference.errors import DomainError
 from conference.events.models import Event, EventStatus, RegistrationWindow
 from conference.extensions import db
+from conference.mailings.models import MessageKind, OutboxMessage
 from conference.programme.choices import apply_choices, checked_sessions, place_pending_choices
 from conference.registration.models import Registration, RegistrationStatus, new_token
 from conference.registration.notifications import (
@@ -35,6 +37,7 @@ DETAIL_FIELDS = (
     "accessibility_needs",
     "language",
 )
+MANAGE_LINK_INTERVAL = timedelta(minutes=10)
 CONSENTS = ("consent_sector_list", "consent_public_list", "consent_mailings")
 
 
@@ -48,6 +51,8 @@ class RegistrationOutcome:
     # False when the address was already registered: the manage link was mailed again instead.
     created: bool
     waitlist_position: int | None = None
+    # The same form sent twice (a double click): show the first answer again, mail nothing.
+    double_submit: bool = False
 
 
 def normalise_email(address):
@@ -69,9 +74,12 @@ def register(*, event_id, details, consents, session_ids=(), submission_key=None
         event = lock(Event, event_id)
         existing = _active_registration(event.id, email)
         if existing is not None:
-            if not (submission_key and existing.submission_key == submission_key):
+            double_submit = bool(submission_key) and existing.submission_key == submission_key
+            if not double_submit and not _manage_link_recently_sent(existing, now):
                 queue_manage_link(existing)
-            return RegistrationOutcome(existing, created=False, waitlist_position=waitlist_position(existing))
+            return RegistrationOutcome(
+                existing, created=False, waitlist_position=waitlist_position(existing), double_submit=double_submit
+            )
         _check_open(event, now)
         sessions = checked_sessions(event.id, session_ids)
         if has_room(event):
@@ -260,6 +268,20 @@ def waitlist_position(registration):
     )
 
 
+def _manage_link_recently_sent(registration, now):
+    """One resent link per ten minutes: typing someone's address again and again must not flood them."""
+    return (
+        db.session.scalar(
+            db.select(OutboxMessage.id).where(
+                OutboxMessage.registration_id == registration.id,
+                OutboxMessage.kind == MessageKind.MANAGE_LINK,
+                OutboxMessage.created_at > now - MANAGE_LINK_INTERVAL,
+            )
+        )
+        is not None
+    )
+
+
 def _active_registration(event_id, email):
     return db.session.scalars(
         db.select(Registration).where(
@@ -286,11 +308,14 @@ def _check_open(event, now):
 
 
 def _apply_consents(registration, consents, now):
+    """`consents` None leaves them as they are: only the attendee gives or withdraws one."""
+    if consents is None:
+        return
     for name in CONSENTS:
         column = f"{name}_at"
         given = bool(consents.get(name))
         if given and getattr(registration, column) is None:
             setattr(registration, column, now)
+            registration.consent_wording_version = current_app.config["CONSENT_WORDING_VERSION"]
         elif not given:
             setattr(registration, column, None)
-    registration.consent_wording_version = current_app.config["CONSENT_WORDING_VERSION"]

@@ -48,7 +48,7 @@ def register(slug):
         except DomainError as error:
             show_error(form, error)
         else:
-            if not outcome.created and outcome.registration.submission_key != form.submission_key.data:
+            if not outcome.created and not outcome.double_submit:
                 return render_template("registration/already_registered.html", event=event), 200
             session["registration_token"] = outcome.registration.token
             return redirect(url_for(".registered", slug=event.slug), code=303)
@@ -66,8 +66,8 @@ def _blank_form(event):
     """The empty form is the same for everyone but for two tokens: render it once per
     version of the event and language, then fill in this visitor's tokens."""
     window, room = event.registration_window(), services.has_room(event)
-    if session.get("_flashes"):
-        page = _render_blank_form(event, window, room)  # the messages are this visitor's own
+    if session.get("_flashes") or request.query_string:
+        page = _render_blank_form(event, window, room)  # this visitor's own messages or address
     else:
         key = (
             "registration-form",

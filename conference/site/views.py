@@ -1,4 +1,4 @@
-from flask import Blueprint, current_app, has_request_context, redirect, render_template, request, session
+from flask import Blueprint, abort, current_app, has_request_context, redirect, render_template, request, session
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
@@ -15,6 +15,9 @@ SECURITY_HEADERS = {
 }
 
 
+PRIVATE_PATHS = ("/manage/", "/staff")
+
+
 @blueprint.get("/language/<code>")
 def set_language(code):
     if code in current_app.config["LANGUAGES"]:
@@ -28,10 +31,21 @@ def select_locale():
     return language if language in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+@blueprint.before_app_request
+def refuse_nul_characters():
+    """A NUL character is never meaningful input, and PostgreSQL refuses to store it."""
+    values = [request.path, *request.args.values(), *(request.form.values() if request.form else ())]
+    if any("\x00" in value for value in values):
+        abort(400)
+
+
 @blueprint.after_app_request
 def add_security_headers(response):
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    if request.path.startswith(PRIVATE_PATHS):
+        # Personal data: no copy in the browser's or a proxy's cache.
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 

@@ -79,6 +79,14 @@ def test_an_idle_session_expires(app):
     assert client.get("/staff/events").status_code == 302
 
 
+def test_a_busy_session_still_ends_after_the_session_lifetime(app):
+    client = staff_client(app, "organiser")
+    with client.session_transaction() as session:
+        session["staff_signed_in_at"] -= 11 * 3600
+    response = client.get("/staff/events")
+    assert response.status_code == 302 and "/staff/login" in response.headers["Location"]
+
+
 def test_changing_the_password_ends_other_sessions(app):
     first = staff_client(app, "organiser")
     second = app.test_client()

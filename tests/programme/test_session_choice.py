@@ -179,3 +179,42 @@ def test_choices_of_someone_on_the_event_waiting_list_take_their_place_when_prom
     path = manage_path(inbox.wait_for(2)[0])
     first.post(f"{path}/cancel", data=hidden_fields(first.get(f"{path}/cancel").get_data(as_text=True)))
     assert choices(app, "b@example.se") == {"Idrott för alla": ChoiceStatus.CONFIRMED}
+
+
+def test_more_places_in_a_session_go_to_those_waiting_for_it(app, inbox):
+    from conference.programme.editing import save_session
+    from conference.programme.models import Session
+
+    create_event(app)
+    import_small_programme(app)
+    for email in ("a@example.se", "b@example.se", "c@example.se"):
+        register_with(app.test_client(), app, email, "Kultur i hela länet")
+    assert choices(app, "c@example.se") == {"Kultur i hela länet": ChoiceStatus.WAITLISTED}
+    with app.app_context():
+        session = db.session.scalars(db.select(Session).where(Session.title == "Kultur i hela länet")).one()
+        fields = {
+            name: getattr(session, name)
+            for name in (
+                "title",
+                "description",
+                "format",
+                "slot_id",
+                "room_id",
+                "language",
+                "interpretation",
+                "sign_language",
+                "hearing_loop",
+                "material_url",
+                "recording_url",
+            )
+        }
+        save_session(
+            event_id=session.event_id,
+            session_id=session.id,
+            fields=fields | {"capacity": 10},
+            track_ids=[t.id for t in session.tracks],
+            speakers=[],
+            moderators=[],
+        )
+    assert choices(app, "c@example.se") == {"Kultur i hela länet": ChoiceStatus.CONFIRMED}
+    inbox.wait_for(4)

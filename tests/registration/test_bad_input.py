@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conference.database import transaction
 from conference.extensions import db
 from conference.mailings.models import OutboxMessage
 from conference.registration.models import Registration
@@ -210,3 +211,30 @@ def test_markup_in_names_is_shown_as_text_everywhere(app, client, inbox):
     (mail,) = inbox.wait_for(1)
     html = mail.get_body(("html",)).get_content()
     assert evil not in html and "&lt;script&gt;" in html
+
+
+def test_a_form_without_its_submission_key_never_reveals_anothers_link(app):
+    create_event(app)
+    victim = app.test_client()
+    submit(victim, "/events/tinget/register", registration_data(app, email="victim@example.se"))
+    with app.app_context(), transaction():
+        db.session.scalars(db.select(Registration)).one().submission_key = None
+    attacker = app.test_client()
+    page = attacker.get("/events/tinget/register").get_data(as_text=True)
+    form = hidden_fields(page)
+    form.pop("submission_key")
+    response = attacker.post("/events/tinget/register", data=form | registration_data(app, email="victim@example.se"))
+    assert response.status_code == 200
+    assert "Du är redan anmäld" in response.get_data(as_text=True)
+    assert "/manage/" not in attacker.get("/events/tinget/registered").get_data(as_text=True)
+
+
+def test_nul_characters_and_huge_ids_are_refused_not_crashed_on(app, client):
+    create_event(app)
+    assert client.get("/events/a%00b").status_code == 400
+    assert client.get("/manage/a%00b").status_code == 400
+    response = submit(client, "/events/tinget/register", registration_data(app, first_name="A\x00B"))
+    assert response.status_code == 400
+    assert client.get("/events/tinget/sessions/99999999999999999999").status_code == 404
+    assert client.get("/events/tinget/programme?track=99999999999999999999").status_code == 200
+    assert nothing_stored(app)
