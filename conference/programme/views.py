@@ -1,4 +1,4 @@
-from flask import Blueprint, Response, abort, jsonify, render_template, request
+from flask import Blueprint, Response, abort, jsonify, render_template, request, session
 from flask_babel import get_locale
 from markupsafe import Markup
 
@@ -15,11 +15,16 @@ blueprint = Blueprint("programme", __name__)
 def show(slug):
     event = published_event(slug) or abort(404)
     track_id = id_arg(request.args, "track")
-    if track_id not in {track.id for track in event.tracks}:
+    if track_id is not None and track_id not in {track.id for track in event.tracks}:
         track_id = None  # unknown filters share the unfiltered page, so they cannot flood the cache
-    key = (event.id, event.updated_at, event.programme_version, str(get_locale()), track_id)
-    grid = cached(key, lambda: _render_grid(event, track_id))
-    return render_template("programme/show.html", event=event, grid=Markup(grid))
+    if session.get("_flashes") or set(request.args) - {"track"}:
+        return _render_page(event, track_id)  # this visitor's own messages or address
+    key = ("programme", event.id, event.updated_at, event.programme_version, str(get_locale()), track_id)
+    return cached(key, lambda: _render_page(event, track_id))
+
+
+def _render_page(event, track_id):
+    return render_template("programme/show.html", event=event, grid=Markup(_render_grid(event, track_id)))
 
 
 def _render_grid(event, track_id):
@@ -34,8 +39,8 @@ def _render_grid(event, track_id):
     )
 
 
-@blueprint.get("/events/<slug>/sessions/<int:session_id>")
-def session(slug, session_id):
+@blueprint.get("/events/<slug>/sessions/<int:session_id>", endpoint="session")
+def session_page(slug, session_id):
     event = published_event(slug) or abort(404)
     item = event_session(event.id, session_id) or abort(404)
     return render_template(
