@@ -17,6 +17,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from conference.events.calendar import local_wall_time, utc_from_local
 from conference.names import SESSION_FORMAT_NAMES
 from conference.programme.importer import LIMITS, parse_people
+from conference.programme.models import SESSION_FIELDS
 from conference.site.forms import Form
 
 TIMES = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
@@ -177,21 +178,7 @@ class SessionForm(Form):
     validate_moderator = validate_speakers
 
     def fields_for_save(self):
-        names = (
-            "title",
-            "description",
-            "format",
-            "slot_id",
-            "room_id",
-            "capacity",
-            "language",
-            "interpretation",
-            "sign_language",
-            "hearing_loop",
-            "material_url",
-            "recording_url",
-        )
-        fields = {name: self[name].data for name in names}
+        fields = {name: self[name].data for name in (*SESSION_FIELDS, "slot_id", "room_id")}
         fields["title"] = fields["title"].strip()
         fields["description"] = _paragraphs(fields["description"])
         fields["material_url"] = fields["material_url"] or ""
@@ -199,19 +186,7 @@ class SessionForm(Form):
         return fields
 
     def fill_from(self, session):
-        for name in (
-            "title",
-            "description",
-            "capacity",
-            "language",
-            "interpretation",
-            "sign_language",
-            "hearing_loop",
-            "material_url",
-            "recording_url",
-            "slot_id",
-            "room_id",
-        ):
+        for name in (*SESSION_FIELDS, "slot_id", "room_id"):
             self[name].data = getattr(session, name)
         self.format.data = session.format.value
         self.track_ids.data = [track.id for track in session.tracks]

@@ -8,7 +8,7 @@ from conference.errors import DomainError
 from conference.events.models import Event
 from conference.extensions import db
 from conference.programme.choices import programme_changed, promote_session_waiting
-from conference.programme.models import Room, Session, SessionChoice, Slot, Speaker, SpeakerRole, Track
+from conference.programme.models import SESSION_FIELDS, Room, Session, SessionChoice, Slot, Track
 from conference.registration.notifications import queue_session_promotion
 
 
@@ -67,27 +67,10 @@ def save_session(*, event_id, session_id=None, fields, track_ids, speakers, mode
                 raise ProgrammeError(
                     _l("Attendees have chosen this session, so it cannot move to another slot."), field="slot_id"
                 )
-        for name in (
-            "title",
-            "description",
-            "format",
-            "capacity",
-            "language",
-            "interpretation",
-            "sign_language",
-            "hearing_loop",
-            "material_url",
-            "recording_url",
-        ):
+        for name in SESSION_FIELDS:
             setattr(item, name, fields[name])
         item.slot, item.room, item.tracks = slot, room, tracks
-        item.speakers = [
-            Speaker(name=name, organisation=organisation, role=role, position=position)
-            for position, (name, organisation, role) in enumerate(
-                [(n, o, SpeakerRole.SPEAKER) for n, o in speakers]
-                + [(n, o, SpeakerRole.MODERATOR) for n, o in moderators]
-            )
-        ]
+        item.set_speakers(speakers, moderators)
         session.flush()
         promote_session_waiting(item, on_promotion=queue_session_promotion)  # more places for those in line
         programme_changed(event_id)

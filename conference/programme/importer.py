@@ -14,7 +14,7 @@ from conference.events.calendar import STOCKHOLM, local_time
 from conference.events.models import Event
 from conference.extensions import db
 from conference.programme.choices import programme_changed, promote_session_waiting
-from conference.programme.models import Room, Session, SessionFormat, Slot, Speaker, SpeakerRole, Track
+from conference.programme.models import Room, Session, SessionFormat, Slot, Track
 from conference.registration.notifications import queue_session_promotion
 
 TRACK_PALETTE = ["#8a1c5b", "#1d6b35", "#0b5394", "#8a4b08", "#5b2a86", "#00695c", "#9e2a2b", "#37474f"]
@@ -368,13 +368,7 @@ def _save(event, programme):
         session.description = row.description
         session.material_url, session.recording_url = row.material_url, row.recording_url
         session.tracks = [tracks[name] for name in row.tracks]
-        session.speakers = [
-            Speaker(name=name, organisation=organisation, role=role, position=position)
-            for position, (name, organisation, role) in enumerate(
-                [(n, o, SpeakerRole.SPEAKER) for n, o in row.speakers]
-                + [(n, o, SpeakerRole.MODERATOR) for n, o in row.moderators]
-            )
-        ]
+        session.set_speakers(row.speakers, row.moderators)
         db.session.add(session)
     db.session.flush()
     for session in existing.values():

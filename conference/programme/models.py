@@ -78,6 +78,21 @@ session_track = Table(
 )
 
 
+# What a session's form, the import and the editor set one to one.
+SESSION_FIELDS = (
+    "title",
+    "description",
+    "format",
+    "capacity",
+    "language",
+    "interpretation",
+    "sign_language",
+    "hearing_loop",
+    "material_url",
+    "recording_url",
+)
+
+
 class Session(db.Model):
     """A programme item: keynote, seminar, workshop, panel."""
 
@@ -108,6 +123,15 @@ class Session(db.Model):
     speakers: Mapped[list["Speaker"]] = relationship(
         back_populates="session", order_by="Speaker.position", cascade="all, delete-orphan"
     )
+
+    def set_speakers(self, speakers, moderators):
+        """Replace the speakers and moderators: (name, organisation) pairs, in this order."""
+        people = [(*person, SpeakerRole.SPEAKER) for person in speakers]
+        people += [(*person, SpeakerRole.MODERATOR) for person in moderators]
+        self.speakers = [
+            Speaker(name=name, organisation=organisation, role=role, position=position)
+            for position, (name, organisation, role) in enumerate(people)
+        ]
 
     @property
     def effective_capacity(self):
