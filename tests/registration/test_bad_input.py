@@ -199,7 +199,10 @@ def test_the_language_switch_only_redirects_within_the_site(client):
 def test_any_input_gets_an_answer_never_a_server_error(app, data):
     slug = create_event(app, slug=f"fuzz-{next(FUZZ_EVENTS)}")
     response = submit(app.test_client(), f"/events/{slug}/register", data)
-    assert response.status_code in (303, 422)
+    if any("\x00" in value for value in data.values()):
+        assert response.status_code == 400  # refused before anything reads it
+    else:
+        assert response.status_code in (303, 422)
 
 
 def test_markup_in_names_is_shown_as_text_everywhere(app, client, inbox):
