@@ -1,3 +1,5 @@
+import gzip
+
 from flask import Blueprint, Response, abort, jsonify, render_template, request, session
 from flask_babel import get_locale
 from markupsafe import Markup
@@ -20,7 +22,20 @@ def show(slug):
     if session.get("_flashes") or set(request.args) - {"track"}:
         return _render_page(event, track_id)  # this visitor's own messages or address
     key = ("programme", event.id, event.updated_at, event.programme_version, str(get_locale()), track_id)
-    return cached(key, lambda: _render_page(event, track_id))
+    body, compressed = cached(key, lambda: _encoded(_render_page(event, track_id)))
+    # The grid of a large programme is 100 KB or more; gzip sends a twentieth of it.
+    if request.accept_encodings.quality("gzip") > 0:
+        response = Response(compressed, mimetype="text/html")
+        response.headers["Content-Encoding"] = "gzip"
+    else:
+        response = Response(body, mimetype="text/html")
+    response.vary.add("Accept-Encoding")
+    return response
+
+
+def _encoded(page):
+    body = page.encode()
+    return body, gzip.compress(body, compresslevel=6)
 
 
 def _render_page(event, track_id):

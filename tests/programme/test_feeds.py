@@ -112,3 +112,17 @@ def test_the_programme_page_shows_a_new_choice_at_once(app, client):
     assert "2 platser kvar" not in page and "1 plats kvar" in page
     client.get("/language/en")
     assert "1 place left" in client.get("/events/tinget/programme").get_data(as_text=True)
+
+
+def test_the_programme_page_is_sent_compressed_to_browsers_that_accept_it(app, client):
+    import gzip
+
+    create_event(app)
+    import_small_programme(app)
+    plain = client.get("/events/tinget/programme")
+    compressed = client.get("/events/tinget/programme", headers={"Accept-Encoding": "gzip, deflate"})
+    assert plain.headers.get("Content-Encoding") is None
+    assert compressed.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in compressed.headers["Vary"]
+    assert gzip.decompress(compressed.data) == plain.data
+    assert "Kultur i hela länet" in plain.get_data(as_text=True)
