@@ -7,6 +7,7 @@ from conference.database import lock, transaction, utcnow
 from conference.errors import DomainError
 from conference.events.models import Event, EventStatus
 from conference.extensions import db
+from conference.programme.models import Track
 from conference.registration.services import promote_waiting
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -17,6 +18,20 @@ def published_event(slug):
     return db.session.scalars(
         db.select(Event).where(Event.slug == slug, Event.status == EventStatus.PUBLISHED)
     ).one_or_none()
+
+
+def published_event_version(slug):
+    """(id, updated_at, programme_version) of the published event with this slug, or None:
+    what a cached page of it is keyed by, read without loading the event."""
+    return db.session.execute(
+        db.select(Event.id, Event.updated_at, Event.programme_version).where(
+            Event.slug == slug, Event.status == EventStatus.PUBLISHED
+        )
+    ).first()
+
+
+def event_track_ids(event_id):
+    return set(db.session.scalars(db.select(Track.id).where(Track.event_id == event_id)))
 
 
 def upcoming_events(now=None):

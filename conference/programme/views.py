@@ -5,7 +5,7 @@ from flask_babel import get_locale
 from markupsafe import Markup
 
 from conference.cache import cached
-from conference.events.services import published_event
+from conference.events.services import event_track_ids, published_event, published_event_version
 from conference.links import id_arg
 from conference.programme.feeds import programme_json, sessions_calendar
 from conference.programme.services import event_session, places_by_session, programme
@@ -15,14 +15,16 @@ blueprint = Blueprint("programme", __name__)
 
 @blueprint.get("/events/<slug>/programme")
 def show(slug):
-    event = published_event(slug) or abort(404)
+    # Each view reads only the versions the cached page is keyed by; the event itself is
+    # loaded when the page is rendered.
+    version = published_event_version(slug) or abort(404)
     track_id = id_arg(request.args, "track")
-    if track_id is not None and track_id not in {track.id for track in event.tracks}:
+    if track_id is not None and track_id not in event_track_ids(version.id):
         track_id = None  # unknown filters share the unfiltered page, so they cannot flood the cache
     if session.get("_flashes") or set(request.args) - {"track"}:
-        return _render_page(event, track_id)  # this visitor's own messages or address
-    key = ("programme", event.id, event.updated_at, event.programme_version, str(get_locale()), track_id)
-    body, compressed = cached(key, lambda: _encoded(_render_page(event, track_id)))
+        return _render_page(slug, track_id)  # this visitor's own messages or address
+    key = ("programme", version.id, version.updated_at, version.programme_version, str(get_locale()), track_id)
+    body, compressed = cached(key, lambda: _encoded(_render_page(slug, track_id)))
     # The grid of a large programme is 100 KB or more; gzip sends a twentieth of it.
     if request.accept_encodings.quality("gzip") > 0:
         response = Response(compressed, mimetype="text/html")
@@ -33,13 +35,14 @@ def show(slug):
     return response
 
 
+def _render_page(slug, track_id):
+    event = published_event(slug) or abort(404)
+    return render_template("programme/show.html", event=event, grid=Markup(_render_grid(event, track_id)))
+
+
 def _encoded(page):
     body = page.encode()
     return body, gzip.compress(body, compresslevel=6)
-
-
-def _render_page(event, track_id):
-    return render_template("programme/show.html", event=event, grid=Markup(_render_grid(event, track_id)))
 
 
 def _render_grid(event, track_id):
