@@ -11,8 +11,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
-from conference.extensions import db
-from conference.reference.models import Municipality, Sector
+from conference.reference.choices import municipality_choices, sector_choices
 from conference.registration.services import RegistrationError, normalise_email
 from conference.site.forms import Form
 
@@ -96,14 +95,13 @@ class RegistrationDetailsForm(Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        sectors = db.session.scalars(db.select(Sector).order_by(Sector.sort_order, Sector.id))
-        municipalities = db.session.scalars(db.select(Municipality).order_by(Municipality.name))
-        self.sector.choices = [SelectChoice("", _l("Choose a sector"))] + [
-            SelectChoice(str(sector.id), sector.name) for sector in sectors
+        self.sector.choices = [
+            SelectChoice("", _l("Choose a sector")),
+            *(SelectChoice(str(sector_id), name) for sector_id, name in sector_choices()),
         ]
         self.municipality.choices = [
             SelectChoice("", _l("Choose a municipality")),
-            *(SelectChoice(str(municipality.id), municipality.name) for municipality in municipalities),
+            *(SelectChoice(str(municipality_id), name) for municipality_id, name in municipality_choices()),
             SelectChoice(OTHER_MUNICIPALITY, _l("Other, or outside Stockholm County")),
         ]
 
