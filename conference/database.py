@@ -11,10 +11,12 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Enum, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session as OrmSession
 
 from conference.extensions import db
 
 _begin_immediate = ContextVar("begin_immediate", default=False)
+LOCKED_ROWS = "locked_rows"
 
 
 def utcnow():
@@ -55,9 +57,22 @@ def after_commit(callback):
 def lock(model, row_id):
     """Load one row and hold it until the transaction ends (a no-op lock on SQLite,
     where `transaction()` already holds the database's write lock)."""
-    return db.session.execute(
+    row = db.session.execute(
         db.select(model).where(model.id == row_id).with_for_update().execution_options(populate_existing=True)
     ).scalar_one()
+    db.session().info.setdefault(LOCKED_ROWS, set()).add((model, row_id))
+    return row
+
+
+def locked_rows(session, model):
+    """Ids of the `model` rows that the session's current transaction has locked."""
+    return {row_id for locked_model, row_id in session.info.get(LOCKED_ROWS, ()) if locked_model is model}
+
+
+@event.listens_for(OrmSession, "after_transaction_end")
+def _forget_locks(session, transaction):
+    if transaction.parent is None:  # the outermost transaction: its locks are gone
+        session.info.pop(LOCKED_ROWS, None)
 
 
 @event.listens_for(Engine, "connect")

@@ -53,11 +53,17 @@ def expire_idle_staff_sessions():
     now = utcnow().timestamp()
     seen_at = session.get(IDLE_KEY, 0)
     signed_in_at = session.get(SIGNED_IN_KEY, 0)
-    idle = now - seen_at > timedelta(minutes=current_app.config["STAFF_IDLE_MINUTES"]).total_seconds()
-    if idle or now - signed_in_at > current_app.config["PERMANENT_SESSION_LIFETIME"].total_seconds():
+    idle_limit = timedelta(minutes=current_app.config["STAFF_IDLE_MINUTES"]).total_seconds()
+    if (
+        now - seen_at > idle_limit
+        or now - signed_in_at > current_app.config["PERMANENT_SESSION_LIFETIME"].total_seconds()
+    ):
         logout_user()
         session.pop(IDLE_KEY, None)
         flash(_("You were signed out after a while without activity. Please sign in again."), "info")
         return redirect(url_for("accounts.login", next=request.full_path))
-    session[IDLE_KEY] = now
+    # Renewing the stamp rewrites the session cookie; once per sixtieth of the idle limit
+    # is exact enough (an hour's limit ends between 59 and 60 minutes without activity).
+    if now - seen_at > idle_limit / 60:
+        session[IDLE_KEY] = now
     return None

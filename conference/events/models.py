@@ -73,6 +73,9 @@ class Event(db.Model):
     # Bumped by every change to the programme or to its seat counts, so a cached programme
     # page is valid exactly while this number is unchanged.
     programme_version: Mapped[int] = mapped_column(default=0)
+    # Bumped by every change to the event's registrations or session choices
+    # (conference/registration/changes.py); cached staff pages are keyed by it.
+    registrations_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     def registration_window(self, now=None):
         now = now or utcnow()

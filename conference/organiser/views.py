@@ -1,11 +1,14 @@
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import func
 
 from conference.accounts.access import requires
 from conference.accounts.models import Role
 from conference.audit.models import AuditEntry
 from conference.audit.services import record
+from conference.cache import cached, with_csrf, without_csrf
 from conference.database import transaction
 from conference.errors import DomainError
 from conference.events import services as events
@@ -101,12 +104,32 @@ def event_status(event_id, action):
 def registrations_list(event_id):
     current = db.session.get(Event, event_id) or abort(404)
     filters = Filters.from_args(request.args)
-    rows, total = registration_page(event_id, filters)
+    if session.get("_flashes"):
+        page, shown, total = _registrations_page(current, filters)  # this organiser's own messages
+    else:
+        key = (
+            "registrations-table",
+            event_id,
+            current.registrations_version,
+            current.programme_version,
+            current.updated_at,
+            str(get_locale()),
+            current_user.role,  # the back-office menu
+            request.full_path,  # the filters, and the language switch's way back
+        )
+        # Sector and municipality names carry no version: a renamed one shows within a minute.
+        page, shown, total = cached(key, lambda: _registrations_page(current, filters), max_age=60)
     with transaction():
-        record("registrations.listed", event_id=event_id, filters=filters.as_args(), rows=len(rows), total=total)
-    return render_template(
+        record("registrations.listed", event_id=event_id, filters=filters.as_args(), rows=shown, total=total)
+    return with_csrf(page)
+
+
+def _registrations_page(event, filters):
+    """(the page without its CSRF token, rows on the page, rows matching)."""
+    rows, total = registration_page(event.id, filters)
+    page = render_template(
         "organiser/registrations.html",
-        event=current,
+        event=event,
         rows=rows,
         total=total,
         filters=filters,
@@ -114,10 +137,11 @@ def registrations_list(event_id):
         sectors=db.session.scalars(db.select(Sector).order_by(Sector.sort_order)).all(),
         municipalities=db.session.scalars(db.select(Municipality).order_by(Municipality.name)).all(),
         sessions=db.session.scalars(
-            db.select(Session).join(Slot).where(Session.event_id == event_id).order_by(Slot.starts_at, Session.id)
+            db.select(Session).join(Slot).where(Session.event_id == event.id).order_by(Slot.starts_at, Session.id)
         ).all(),
-        tracks=db.session.scalars(db.select(Track).where(Track.event_id == event_id).order_by(Track.sort_order)).all(),
+        tracks=db.session.scalars(db.select(Track).where(Track.event_id == event.id).order_by(Track.sort_order)).all(),
     )
+    return without_csrf(page), len(rows), total
 
 
 @blueprint.route("/registrations/<int:registration_id>", methods=["GET", "POST"])

@@ -129,7 +129,12 @@ def choice_position(choice):
 
 def programme_changed(event_id):
     """Seat counts changed: cached programme pages of the event are stale from now on."""
-    db.session.execute(update(Event).where(Event.id == event_id).values(programme_version=Event.programme_version + 1))
+    # Only this version: `updated_at` keys the pages that seat counts do not change.
+    db.session.execute(
+        update(Event)
+        .where(Event.id == event_id)
+        .values(programme_version=Event.programme_version + 1, updated_at=Event.updated_at)
+    )
 
 
 def _placement(session, registration):

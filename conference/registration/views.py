@@ -3,9 +3,8 @@ import secrets
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_wtf.csrf import generate_csrf
 
-from conference.cache import cached
+from conference.cache import cached, with_csrf, without_csrf
 from conference.errors import DomainError
 from conference.events.calendar import event_calendar
 from conference.events.services import published_event
@@ -20,7 +19,6 @@ from conference.registration.models import RegistrationStatus
 from conference.site.forms import ConfirmForm, show_error
 
 blueprint = Blueprint("registration", __name__)
-CSRF_HOLE = "\x00csrf-token\x00"
 SUBMISSION_KEY_HOLE = "\x00submission-key\x00"
 
 
@@ -79,7 +77,7 @@ def _blank_form(event):
             room,
         )
         page = cached(key, lambda: _render_blank_form(event, window, room))
-    return page.replace(CSRF_HOLE, generate_csrf()).replace(SUBMISSION_KEY_HOLE, secrets.token_urlsafe(16))
+    return with_csrf(page).replace(SUBMISSION_KEY_HOLE, secrets.token_urlsafe(16))
 
 
 def _render_blank_form(event, window, room):
@@ -95,7 +93,7 @@ def _render_blank_form(event, window, room):
         has_room=room,
         places=places_by_session(event.id, [session for slot in slots for session in slot.sessions]),
     )
-    return page.replace(form.csrf_token.current_token, CSRF_HOLE)
+    return without_csrf(page)
 
 
 @blueprint.get("/events/<slug>/registered")

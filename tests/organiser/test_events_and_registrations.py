@@ -1,8 +1,10 @@
 """Organisers build events and handle registrations from the back office."""
 
+from conference.accounts.models import User
 from conference.audit.models import AuditEntry
 from conference.events.models import Event
 from conference.extensions import db
+from conference.organiser.checkin_services import check_in
 from conference.registration.models import Registration
 from tests.support.factories import create_event, registration_data
 from tests.support.forms import hidden_fields, submit
@@ -122,6 +124,32 @@ def test_the_registrations_table_searches_filters_sorts_and_pages(app):
     assert "0 anmälningar" in none
     assert organiser.get(url, query_string={"page": "x", "sector": "abc", "sort": "evil"}).status_code == 200
     assert "registrations.listed" in audit_actions(app)
+
+
+def test_the_registrations_table_shows_every_change_at_once(app):
+    """The table is cached per version of the event's registrations; whatever changes a
+    registration, by whichever path, shows in the next view."""
+    create_event(app)
+    submit(app.test_client(), "/events/tinget/register", registration_data(app, email="a@example.se"))
+    organiser = staff_client(app, "organiser")
+    with app.app_context():
+        event_id = db.session.scalar(db.select(Event.id))
+        first = db.session.scalars(db.select(Registration)).one()
+    url = f"/staff/events/{event_id}/registrations"
+    assert "1 anmälan" in organiser.get(url).get_data(as_text=True)
+    assert "0 anmälningar" in organiser.get(url, query_string={"checked_in": "yes"}).get_data(as_text=True)
+
+    submit(app.test_client(), "/events/tinget/register", registration_data(app, email="b@example.se"))
+    assert "2 anmälningar" in organiser.get(url).get_data(as_text=True)
+
+    with app.app_context():  # locks the registration only, not the event
+        check_in(registration_id=first.id, by_user=db.session.scalars(db.select(User)).first())
+    assert "1 anmälan" in organiser.get(url, query_string={"checked_in": "yes"}).get_data(as_text=True)
+
+    with app.app_context():  # a change outside any service, as a script would make it
+        db.session.get(Registration, first.id).organisation = "Folkbildningsförbundet"
+        db.session.commit()
+    assert "Folkbildningsförbundet" in organiser.get(url).get_data(as_text=True)
 
 
 def test_an_organiser_edits_cancels_promotes_and_resends(app, inbox):
