@@ -1,6 +1,6 @@
 import gzip
 
-from flask import Blueprint, Response, abort, jsonify, render_template, request, session
+from flask import Blueprint, Response, abort, jsonify, render_template, request, session, url_for
 from flask_babel import get_locale
 from markupsafe import Markup
 
@@ -21,8 +21,9 @@ def show(slug):
     track_id = id_arg(request.args, "track")
     if track_id is not None and track_id not in event_track_ids(version.id):
         track_id = None  # unknown filters share the unfiltered page, so they cannot flood the cache
-    if session.get("_flashes") or set(request.args) - {"track"}:
-        return _render_page(slug, track_id)  # this visitor's own messages or address
+    if session.get("_flashes"):
+        return _render_page(slug, track_id)  # this visitor's own messages
+    # Other parameters (utm_source, fbclid from a shared link) share the page without them.
     key = ("programme", version.id, version.updated_at, version.programme_version, str(get_locale()), track_id)
     body, compressed = cached(key, lambda: _encoded(_render_page(slug, track_id)))
     # The grid of a large programme is 100 KB or more; gzip sends a twentieth of it.
@@ -37,7 +38,12 @@ def show(slug):
 
 def _render_page(slug, track_id):
     event = published_event(slug) or abort(404)
-    return render_template("programme/show.html", event=event, grid=Markup(_render_grid(event, track_id)))
+    return render_template(
+        "programme/show.html",
+        event=event,
+        grid=Markup(_render_grid(event, track_id)),
+        return_path=url_for(".show", slug=slug, track=track_id),
+    )
 
 
 def _encoded(page):

@@ -126,3 +126,14 @@ def test_the_programme_page_is_sent_compressed_to_browsers_that_accept_it(app, c
     assert "Accept-Encoding" in compressed.headers["Vary"]
     assert gzip.decompress(compressed.data) == plain.data
     assert "Kultur i hela länet" in plain.get_data(as_text=True)
+
+
+def test_a_shared_link_with_tracking_parameters_gets_the_same_page_without_them(app, client):
+    create_event(app)
+    import_small_programme(app)
+    shared = client.get("/events/tinget/programme?utm_source=nyhetsbrev&fbclid=IwAR0abc").get_data(as_text=True)
+    assert shared == client.get("/events/tinget/programme").get_data(as_text=True)
+    assert "fbclid" not in shared and "IwAR0abc" not in shared
+    assert "next=/events/tinget/programme" in shared.replace("%2F", "/")
+    filtered = client.get("/events/tinget/programme?track=999999&utm_source=x").get_data(as_text=True)
+    assert filtered == shared  # an unknown track shows the whole programme
