@@ -14,17 +14,16 @@ from conference.registration.services import promote_waiting
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
-def published_event(slug):
-    """The published event with this slug, or None."""
-    return db.session.scalars(
-        db.select(Event).where(Event.slug == slug, Event.status == EventStatus.PUBLISHED)
-    ).one_or_none()
-
-
-# Built once: on a cached page, building the statement would cost more than running it.
+# Built once: every public page of an event starts with one of these.
+_PUBLISHED_EVENT = db.select(Event).where(Event.slug == bindparam("slug"), Event.status == EventStatus.PUBLISHED)
 _PUBLISHED_EVENT_VERSION = db.select(Event.id, Event.updated_at, Event.programme_version).where(
     Event.slug == bindparam("slug"), Event.status == EventStatus.PUBLISHED
 )
+
+
+def published_event(slug):
+    """The published event with this slug, or None."""
+    return db.session.scalars(_PUBLISHED_EVENT, {"slug": slug}).one_or_none()
 
 
 def published_event_version(slug):
