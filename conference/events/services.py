@@ -42,6 +42,7 @@ def upcoming_events(now=None):
 
 
 EDITABLE_FIELDS = (
+    "forum_id",
     "title",
     "slug",
     "description",
@@ -53,6 +54,7 @@ EDITABLE_FIELDS = (
     "ends_at",
     "capacity",
     "waitlist_enabled",
+    "invitation_only",
     "registration_opens_at",
     "registration_closes_at",
 )
