@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import SelectMultipleField, TextAreaField
-from wtforms.validators import Length, Optional, ValidationError
+from wtforms.validators import Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from conference.invitations.services import MAX_LIST_BYTES
@@ -22,9 +22,13 @@ class InviteeListForm(Form):
         validators=[Optional(), Length(max=MAX_LIST_BYTES, message=_l("The list is too large: at most 1 MB."))],
     )
 
-    def validate_invitees(self, field):
-        if not (field.data or "").strip() and not self.file.data:
-            raise ValidationError(_l("Choose a CSV file or paste a list."))
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        # Optional() ends the pasted field's checks when it is empty, so this one is form-wide.
+        if valid and not (self.invitees.data or "").strip() and not self.file.data:
+            self.invitees.errors.append(_l("Choose a CSV file or paste a list."))
+            return False
+        return valid
 
     def text(self):
         """The list as text, from the file if one was chosen, else as pasted."""
