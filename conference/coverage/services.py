@@ -26,8 +26,9 @@ SEVERAL = 3
 class Cell:
     count: int = 0
     checked_in: int = 0
-    # (label, count) of the other dimension: the sectors in a municipality's cell.
+    # (sector, count) in a municipality's cell; a sector's cell only counts its municipalities.
     parts: list = field(default_factory=list)
+    municipalities: int = 0
 
     @property
     def band(self):
@@ -95,10 +96,8 @@ def coverage(*, forum_id=None, year=None, now=None):
     counts = _counts([column.event_id for column in columns])
     municipalities = db.session.execute(db.select(Municipality.id, Municipality.name).order_by(Municipality.name)).all()
     sectors = [(sector.id, sector.name) for sector in db.session.scalars(db.select(Sector).order_by(Sector.sort_order))]
-    sector_names = dict(sectors)
-    municipality_names = dict(municipalities)
-    municipality_rows = _rows(municipalities, columns, counts, by="municipality", other_names=sector_names)
-    sector_rows = _rows(sectors, columns, counts, by="sector", other_names=municipality_names)
+    municipality_rows = _rows(municipalities, columns, counts, by="municipality", sector_names=dict(sectors))
+    sector_rows = _rows(sectors, columns, counts, by="sector")
     return Coverage(
         scope="forum" if forum is not None else ("year" if year is not None else "model"),
         forum=forum,
@@ -162,15 +161,16 @@ def _counts(event_ids):
     }
 
 
-def _rows(subjects, columns, counts, *, by, other_names):
+def _rows(subjects, columns, counts, *, by, sector_names=None):
     cells = {}
     for (event_id, municipality_id, sector_id), (count, checked) in counts.items():
-        own, other = (municipality_id, sector_id) if by == "municipality" else (sector_id, municipality_id)
-        cell = cells.setdefault((event_id, own), Cell())
+        cell = cells.setdefault((event_id, municipality_id if by == "municipality" else sector_id), Cell())
         cell.count += count
         cell.checked_in += checked
-        if other in other_names:
-            cell.parts.append((other_names[other], count))
+        if by == "municipality" and sector_id in sector_names:
+            cell.parts.append((sector_names[sector_id], count))
+        elif by == "sector" and municipality_id is not None:
+            cell.municipalities += 1
     for cell in cells.values():
         cell.parts.sort(key=lambda part: (-part[1], part[0]))
     rows = []
