@@ -105,6 +105,10 @@ def test_the_model_matrix_counts_confirmed_participation_per_municipality_and_ed
         assert [cell.count for cell in official.cells] == [2, 2, 0]
         assert row(result.sectors, "Tjänsteperson i regionen").cells[2].count == 1
         assert row(result.sectors, "Idrott").total == 0
+        # A sector's cell counts the municipalities it came from; regional people have none.
+        adult_education = row(result.sectors, "Folkbildning (studieförbund, folkhögskola)")
+        assert [cell.municipalities for cell in adult_education.cells] == [0, 1, 1]
+        assert [cell.municipalities for cell in official.cells] == [2, 1, 0]
 
 
 def test_the_page_lists_gaps_in_words_for_a_year_and_for_a_series(app):
