@@ -321,3 +321,38 @@ def _details(app, email):
         "accessibility_needs": "",
         "language": "sv",
     }
+
+
+def test_the_personal_link_admits_its_invitee_under_another_address_once(app, inbox):
+    create_event(app, invitation_only=True)
+    staff = staff_client(app, "organiser")
+    paste(staff, app, TWO_INVITEES)
+    (mail,) = [mail for mail in inbox.wait_for(2) if mail["To"] == "bo.ek@example.se"]
+    invitee = app.test_client()
+    form_url = invitee.get(link_in(mail)).headers["Location"]
+
+    response = submit(invitee, form_url, registration_data(app, email="bo.privat@example.se"))
+    assert response.status_code == 303
+    assert invitations(app)["bo.ek@example.se"].state == InvitationState.REGISTERED
+
+    # The link has been used: it does not let a third address in.
+    again = submit(app.test_client(), form_url, registration_data(app, email="tredje@example.se"))
+    assert again.status_code == 422
+    assert "har inte bjudits in" in again.get_data(as_text=True)
+
+
+def test_declining_after_registering_points_to_the_cancel_link_and_changes_nothing(app, inbox):
+    create_event(app)
+    staff = staff_client(app, "organiser")
+    paste(staff, app, TWO_INVITEES)
+    (mail,) = [mail for mail in inbox.wait_for(2) if mail["To"] == "asa.oberg@example.se"]
+    submit(app.test_client(), "/events/tinget/register", registration_data(app, email="asa.oberg@example.se"))
+    path = link_in(mail, DECLINE_LINK)
+    invitee = app.test_client()
+    page = invitee.get(path).get_data(as_text=True)
+    assert "Du är redan anmäld." in page
+    # No button is offered; a POST all the same (an old tab) is refused.
+    csrf = hidden_fields(invitee.get("/events/tinget/register").get_data(as_text=True))["csrf_token"]
+    refused = invitee.post(path, data={"csrf_token": csrf})
+    assert refused.status_code == 422
+    assert invitations(app)["asa.oberg@example.se"].declined_at is None
