@@ -63,7 +63,10 @@ def _init_login(app):
 
 def _register_blueprints(app):
     from conference.accounts.views import blueprint as accounts
+    from conference.coverage.views import blueprint as coverage
     from conference.events.views import blueprint as events
+    from conference.forums.views import blueprint as forums
+    from conference.invitations.views import blueprint as invitations
     from conference.organiser import programme as _programme_editor  # noqa: F401  (its routes join organiser's)
     from conference.organiser.checkin import blueprint as checkin
     from conference.organiser.dashboard import blueprint as dashboard
@@ -72,7 +75,19 @@ def _register_blueprints(app):
     from conference.registration.views import blueprint as registration
     from conference.site.views import blueprint as site
 
-    for blueprint in (site, events, programme, registration, accounts, organiser, dashboard, checkin):
+    for blueprint in (
+        site,
+        events,
+        programme,
+        registration,
+        accounts,
+        organiser,
+        dashboard,
+        checkin,
+        invitations,
+        forums,
+        coverage,
+    ):
         app.register_blueprint(blueprint)
 
 

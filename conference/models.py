@@ -3,6 +3,7 @@
 from conference.accounts.models import User
 from conference.audit.models import AuditEntry
 from conference.events.models import Event, Forum
+from conference.invitations.models import Invitation
 from conference.mailings.models import OutboxMessage
 from conference.programme.models import Room, Session, SessionChoice, Slot, Speaker, Track
 from conference.reference.models import Municipality, Sector
@@ -12,6 +13,7 @@ __all__ = [
     "AuditEntry",
     "Event",
     "Forum",
+    "Invitation",
     "Municipality",
     "OutboxMessage",
     "Registration",

@@ -16,6 +16,13 @@ class Level(enum.StrEnum):
     ALL_LEVELS = "all_levels"
 
 
+class ForumOrigin(enum.StrEnum):
+    """Whether a forum series already existed when the dialogue model was drawn up, or is new in it."""
+
+    EXISTING = "existing"
+    NEW = "new"
+
+
 class EventStatus(enum.StrEnum):
     DRAFT = "draft"
     PUBLISHED = "published"
@@ -33,8 +40,12 @@ class Forum(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     level: Mapped[Level] = mapped_column(enum_type(Level))
     purpose: Mapped[str] = mapped_column(Text, default="")
+    parties: Mapped[str] = mapped_column(Text, default="")
+    invited_by: Mapped[str] = mapped_column(String(300), default="")
+    frequency: Mapped[str] = mapped_column(String(100), default="")
+    origin: Mapped[ForumOrigin] = mapped_column(enum_type(ForumOrigin), default=ForumOrigin.EXISTING)
 
-    events: Mapped[list["Event"]] = relationship(back_populates="forum")
+    events: Mapped[list["Event"]] = relationship(back_populates="forum", order_by="Event.starts_at")
 
 
 class Event(db.Model):
@@ -54,6 +65,8 @@ class Event(db.Model):
     status: Mapped[EventStatus] = mapped_column(enum_type(EventStatus), default=EventStatus.DRAFT)
     capacity: Mapped[int | None]
     waitlist_enabled: Mapped[bool] = mapped_column(default=True)
+    # Only invited addresses may register; the registration service enforces it.
+    invitation_only: Mapped[bool] = mapped_column(default=False)
     registration_opens_at: Mapped[datetime | None]
     registration_closes_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

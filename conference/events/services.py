@@ -44,6 +44,7 @@ def upcoming_events(now=None):
 
 
 EDITABLE_FIELDS = (
+    "forum_id",
     "title",
     "slug",
     "description",
@@ -55,6 +56,7 @@ EDITABLE_FIELDS = (
     "ends_at",
     "capacity",
     "waitlist_enabled",
+    "invitation_only",
     "registration_opens_at",
     "registration_closes_at",
 )

@@ -23,6 +23,9 @@ class MessageKind(enum.StrEnum):
     SESSION_PROMOTION = "session_promotion"
     PASSWORD_RESET = "password_reset"
     INVITATION = "invitation"
+    # An invitee's invitation to an event, and its reminder (not a staff account's invitation).
+    EVENT_INVITATION = "event_invitation"
+    INVITATION_REMINDER = "invite_reminder"
 
 
 class OutboxMessage(db.Model):

@@ -15,6 +15,8 @@ from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from conference.events.calendar import local_wall_time, utc_from_local
+from conference.events.models import Forum
+from conference.extensions import db
 from conference.names import SESSION_FORMAT_NAMES
 from conference.programme.importer import LIMITS, parse_people
 from conference.programme.models import SESSION_FIELDS
@@ -43,6 +45,11 @@ def _within_this_century(form, field):
 
 class EventForm(Form):
     title = StringField(_l("Title"), validators=[_required(), Length(max=200)])
+    forum_id = SelectField(
+        _l("Forum series"),
+        description=_l("The series this event is an edition of."),
+        coerce=lambda value: int(value) if value else None,
+    )
     slug = StringField(
         _l("Web address"),
         description=_l("The last part of the event's address, like stockholmstinget-2027."),
@@ -60,6 +67,10 @@ class EventForm(Form):
         validators=[Optional(), NumberRange(min=0, max=100000, message=_l("A number from 0 to 100 000."))],
     )
     waitlist_enabled = BooleanField(_l("Waiting list when full"), default=True)
+    invitation_only = BooleanField(
+        _l("By invitation only"),
+        description=_l("Only invited addresses can register; others are told so on the form."),
+    )
     registration_opens_at = _when(_l("Registration opens"), required=False, description=_l("Empty: at once."))
     registration_closes_at = _when(
         _l("Registration closes"), required=False, description=_l("Empty: when the event starts.")
@@ -69,6 +80,12 @@ class EventForm(Form):
         description=_l("Shown on the registration form: who holds the data, why, and for how long."),
         validators=[Optional(), Length(max=10000)],
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.forum_id.choices = [SelectChoice("", _l("No series"))] + [
+            SelectChoice(forum.id, forum.name) for forum in db.session.scalars(db.select(Forum).order_by(Forum.name))
+        ]
 
     def fields_for_save(self):
         fields = {name: self[name].data for name in self._fields if name != "csrf_token"}

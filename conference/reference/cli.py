@@ -16,7 +16,8 @@ def seed_command():
 
 @click.command("demo")
 def demo_command():
-    """Load the demo event (once; running it again keeps what is there)."""
+    """Load the demo event and the model of dialogue forums around it, each forum with a past
+    and an upcoming edition (once; running it again keeps what is there)."""
     event, created = load_demo()
     state = "loaded" if created else "already there, kept as it is"
     click.echo(f"Demo event '{event.title}' {state}: /events/{event.slug}")

@@ -7,6 +7,7 @@ from conference.database import transaction, utcnow
 from conference.events.calendar import STOCKHOLM
 from conference.events.models import Event, EventStatus, Forum, Level
 from conference.extensions import db
+from conference.forums.demo import load_forums
 from conference.programme.importer import import_programme
 from conference.reference.seed import seed_reference_data
 
@@ -35,8 +36,15 @@ helst se, ändra eller ta bort dina uppgifter via din personliga länk."""
 
 
 def load_demo(today=None):
-    """Create the demo event once; a second call changes nothing. Returns (event, created)."""
+    """Create the demo event and the model of dialogue forums around it once; a second call
+    changes nothing. Returns (event, created)."""
     seed_reference_data()
+    event, created = _stockholmstinget(today)
+    load_forums(upcoming_stockholmstinget=event, today=today)
+    return event, created
+
+
+def _stockholmstinget(today):
     existing = db.session.scalars(db.select(Event).where(Event.slug == DEMO_SLUG)).one_or_none()
     if existing is not None:
         return existing, False

@@ -158,7 +158,21 @@ class RegistrationDetailsForm(Form):
 class RegistrationForm(RegistrationDetailsForm):
     # A fresh key per rendered form: a second POST of the same form is a double submit.
     submission_key = HiddenField()
+    # The personal invitation link the form was opened from, if any.
+    invitation = HiddenField()
 
     def validate_submission_key(self, field):
         if field.data and len(field.data) > 64:
             raise ValidationError(_l("The form was changed. Reload the page and try again."))
+
+    validate_invitation = validate_submission_key
+
+    def fill_from_invitation(self, invitation):
+        first, _, last = invitation.name.partition(" ")
+        self.first_name.data, self.last_name.data = first, last
+        self.email.data = invitation.email
+        self.organisation.data = invitation.organisation
+        self.sector.data = str(invitation.sector_id or "")
+        self.municipality.data = str(invitation.municipality_id or "")
+        self.language.data = invitation.language
+        self.invitation.data = invitation.token

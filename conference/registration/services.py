@@ -14,6 +14,7 @@ from conference.database import lock, transaction, utcnow
 from conference.errors import DomainError
 from conference.events.models import Event, EventStatus, RegistrationWindow
 from conference.extensions import db
+from conference.invitations.access import mark_registered, matching_invitation
 from conference.mailings.models import MessageKind, OutboxMessage
 from conference.programme.choices import apply_choices, checked_sessions, place_pending_choices
 from conference.registration.models import Registration, RegistrationStatus, new_token
@@ -63,10 +64,11 @@ def normalise_email(address):
         raise RegistrationError(_l("Enter a valid e-mail address, like name@example.se."), field="email") from error
 
 
-def register(*, event_id, details, consents, session_ids=(), submission_key=None, now=None):
+def register(*, event_id, details, consents, session_ids=(), submission_key=None, invitation_token=None, now=None):
     """Register a person for an event: confirmed while places remain, else waitlisted.
 
-    `session_ids` are the sessions chosen in slots with parallel sessions.
+    `session_ids` are the sessions chosen in slots with parallel sessions; `invitation_token`
+    is the personal invitation link the form was opened from, if any.
     """
     now = now or utcnow()
     email = normalise_email(details["email"])
@@ -81,6 +83,15 @@ def register(*, event_id, details, consents, session_ids=(), submission_key=None
                 existing, created=False, waitlist_position=waitlist_position(existing), double_submit=double_submit
             )
         _check_open(event, now)
+        invitation = matching_invitation(event.id, email, invitation_token)
+        if event.invitation_only and invitation is None:
+            raise RegistrationError(
+                _l(
+                    "This event is by invitation only, and this e-mail address has not been invited."
+                    " Use the address your invitation was sent to, or ask the organisers for an invitation."
+                ),
+                field="email",
+            )
         sessions = checked_sessions(event.id, session_ids)
         if has_room(event):
             status, sequence = RegistrationStatus.CONFIRMED, None
@@ -100,6 +111,8 @@ def register(*, event_id, details, consents, session_ids=(), submission_key=None
         )
         _apply_consents(registration, consents, now)
         session.add(registration)
+        if invitation is not None:
+            mark_registered(invitation, registration, now)
         if sessions:
             apply_choices(registration, sessions, now=now, on_promotion=queue_session_promotion)
         if status == RegistrationStatus.WAITLISTED:

@@ -9,6 +9,7 @@ from conference.errors import DomainError
 from conference.events.calendar import event_calendar
 from conference.events.services import published_event
 from conference.extensions import limiter
+from conference.invitations.services import invitation_for_form
 from conference.programme.choices import choice_slots
 from conference.programme.feeds import sessions_calendar
 from conference.programme.models import ChoiceStatus
@@ -42,6 +43,7 @@ def register(slug):
                 consents=form.consents(),
                 session_ids=form.session_ids(),
                 submission_key=form.submission_key.data or None,
+                invitation_token=form.invitation.data or None,
             )
         except DomainError as error:
             show_error(form, error)
@@ -64,8 +66,9 @@ def _blank_form(event):
     """The empty form is the same for everyone but for two tokens: render it once per
     version of the event and language, then fill in this visitor's tokens."""
     window, room = event.registration_window(), services.has_room(event)
+    invitation = invitation_for_form(event, request.args.get("invitation"))
     if session.get("_flashes") or request.query_string:
-        page = _render_blank_form(event, window, room)  # this visitor's own messages or address
+        page = _render_blank_form(event, window, room, invitation)  # this visitor's own messages or address
     else:
         key = (
             "registration-form",
@@ -80,10 +83,12 @@ def _blank_form(event):
     return with_csrf(page).replace(SUBMISSION_KEY_HOLE, secrets.token_urlsafe(16))
 
 
-def _render_blank_form(event, window, room):
+def _render_blank_form(event, window, room, invitation=None):
     slots = choice_slots(event.id)
     form = with_session_choices(RegistrationForm, slots)()
     form.language.data = str(get_locale())
+    if invitation is not None:
+        form.fill_from_invitation(invitation)
     form.submission_key.data = SUBMISSION_KEY_HOLE
     page = render_template(
         "registration/form.html",

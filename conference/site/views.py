@@ -15,7 +15,7 @@ SECURITY_HEADERS = {
 }
 
 
-PRIVATE_PATHS = ("/manage/", "/staff")
+PRIVATE_PATHS = ("/manage/", "/staff", "/invitations/")
 
 
 @blueprint.get("/language/<code>")
@@ -43,7 +43,8 @@ def refuse_nul_characters():
 def add_security_headers(response):
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
-    if request.path.startswith(PRIVATE_PATHS):
+    # A registration form opened from an invitation is filled in with the invitee's details.
+    if request.path.startswith(PRIVATE_PATHS) or "invitation" in request.args:
         # Personal data: no copy in the browser's or a proxy's cache.
         response.headers["Cache-Control"] = "no-store"
     return response

@@ -3,7 +3,7 @@ hand: a staff route that is not listed fails the test, so a new route needs a ru
 
 import pytest
 
-from tests.support.factories import create_event, registration_data
+from tests.support.factories import create_event, create_forum, registration_data
 from tests.support.forms import hidden_fields, submit
 from tests.support.staff import make_staff, sign_in
 
@@ -44,10 +44,28 @@ EXPECTED = {
     "organiser.new_session": ORGANISERS,
     "organiser.edit_session": ORGANISERS,
     "organiser.delete_session": ORGANISERS,
+    "forums.forums_list": ORGANISERS,
+    "forums.new_forum": ORGANISERS,
+    "forums.forum": ORGANISERS,
+    "invitations.staff_list": ORGANISERS,
+    "invitations.invite_earlier": ORGANISERS,
+    "invitations.remind": ORGANISERS,
+    "coverage.show": ORGANISERS,
+    "coverage.export": ORGANISERS,
 }
 
 
-SAMPLE_ARGUMENTS = {"event_id", "registration_id", "user_id", "session_id", "token", "slug", "action", "part"}
+SAMPLE_ARGUMENTS = {
+    "event_id",
+    "registration_id",
+    "user_id",
+    "session_id",
+    "token",
+    "slug",
+    "action",
+    "part",
+    "forum_id",
+}
 
 
 def staff_routes(app):
@@ -65,6 +83,7 @@ def test_every_staff_route_has_a_rule(app):
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_each_staff_route_answers_each_visitor_as_it_must(app):
     create_event(app)
+    create_forum(app)
     submit(app.test_client(), "/events/tinget/register", registration_data(app))
     emails = {role: make_staff(app, role) for role in (REPRESENTATIVE, ORGANISER, ADMIN)}
     values = sample_values(app)
@@ -97,7 +116,7 @@ def sample_values(app):
     with app.app_context():
         first = {
             table: db.session.scalar(db.select(db.text(f"min(id) FROM {table}")))
-            for table in ("event", "registration", '"user"', "session")
+            for table in ("event", "registration", '"user"', "session", "forum")
         }
     values = {
         "event_id": first["event"],
@@ -108,6 +127,7 @@ def sample_values(app):
         "slug": "tinget",
         "action": "close",
         "part": "tracks",
+        "forum_id": first["forum"],
     }
     assert set(values) == SAMPLE_ARGUMENTS
     return values

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from conference.database import transaction, utcnow
-from conference.events.models import Event, EventStatus
+from conference.events.models import Event, EventStatus, Forum, Level
 from conference.extensions import db
 from conference.reference.models import Municipality, Sector
 
@@ -56,3 +56,12 @@ def registration_data(app, **overrides):
         "accessibility_needs": "",
         "language": "sv",
     } | overrides
+
+
+def create_forum(app, *, name="Kommundialog", level=Level.SUB_REGIONAL):
+    """A forum series; returns its id."""
+    with app.app_context(), transaction() as session:
+        forum = Forum(name=name, level=level, purpose="Dialog")
+        session.add(forum)
+        session.flush()
+        return forum.id
