@@ -44,6 +44,12 @@ EXPECTED = {
     "organiser.new_session": ORGANISERS,
     "organiser.edit_session": ORGANISERS,
     "organiser.delete_session": ORGANISERS,
+    "participants.events": STAFF,
+    "participants.show": STAFF,
+    "participants.download": STAFF,
+    "participants.create_token": {REPRESENTATIVE},
+    "participants.revoke_token": {REPRESENTATIVE},
+    "privacy.erase": ORGANISERS,
 }
 
 
