@@ -2,7 +2,7 @@
 <token>`, JSON, paginated, scoped and filtered as the list pages are."""
 
 from flask import Blueprint, abort, g, jsonify, request, url_for
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import InternalServerError
 
 from conference.events.models import Event
 from conference.extensions import csrf, db
@@ -60,11 +60,17 @@ def participants(slug):
     )
 
 
-@blueprint.errorhandler(HTTPException)
 def as_json(error):
     """Programs get JSON errors, and a 401 says how to authenticate."""
+    if not hasattr(error, "code"):
+        error = InternalServerError()
     response = jsonify(error=error.name, status=error.code)
     response.status_code = error.code
     if error.code == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="ting"'
     return response
+
+
+# By code: the site's own handlers for these codes (HTML pages) would win over a class handler.
+for _code in (400, 401, 403, 404, 405, 429, 500):
+    blueprint.register_error_handler(_code, as_json)

@@ -6,6 +6,7 @@ import io
 from itertools import groupby
 
 from flask_babel import format_date
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from fpdf import FPDF
 from openpyxl import Workbook
@@ -111,7 +112,7 @@ def xlsx_bytes(context, result):
             sheet.append(context.values(row))
     if empty:
         sectors = context.request.sectors
-        _sheet(workbook, context, _sheet_title(sectors[0].name if len(sectors) == 1 else str(_l("Participants"))), bold)
+        _sheet(workbook, context, _sheet_title(sectors[0].name if len(sectors) == 1 else _("Participant list")), bold)
     output = io.BytesIO()
     workbook.save(output)
     return output.getvalue()
@@ -152,9 +153,9 @@ def pdf_bytes(context, result, *, sector_label):
     pdf.multi_cell(0, 7, context.request.event.title, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("List", "", 10)
     facts = [
-        f"{_l('Sector')}: {sector_label}",
-        f"{_l('Date')}: {format_date(local_wall_time(utcnow()).date(), 'long')}",
-        f"{_l('Number of people')}: {len(people)}",
+        _("Sector: %(sector)s", sector=sector_label),
+        _("Date: %(date)s", date=format_date(local_wall_time(utcnow()).date(), "long")),
+        _("Number of people: %(count)d", count=len(people)),
     ]
     for line in facts:
         pdf.multi_cell(0, 5, line, new_x="LMARGIN", new_y="NEXT")
