@@ -117,7 +117,9 @@ def test_a_token_needs_a_name_and_organisers_cannot_make_one(app, representative
     page = representative.get("/staff/account").get_data(as_text=True)
     response = representative.post("/staff/account/tokens", data=hidden_fields(page, index=-1) | {"name": "  "})
     assert response.status_code == 303
-    assert "Namn på den nya nyckeln: Fältet måste fyllas i." in representative.get("/staff/account").get_data(as_text=True)
+    assert "Namn på den nya nyckeln: Fältet måste fyllas i." in representative.get("/staff/account").get_data(
+        as_text=True
+    )
     with app.app_context():
         assert db.session.scalar(db.select(ApiToken.id)) is None
     organiser = staff_client(app, "organiser")
