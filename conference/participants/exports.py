@@ -86,12 +86,12 @@ class ListContext:
 
 def csv_chunks(context, result, *, delimiter):
     """The CSV as text chunks: a BOM so that Excel reads UTF-8 (å, ä, ö), a header row, then
-    the rows, a batch at a time."""
+    the rows, a batch at a time, so the whole file is never held in memory."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
     buffer.write("\ufeff")
     writer.writerow(context.headers())
-    for partition in result.partitions():
+    for partition in result.partitions(CSV_BATCH):
         writer.writerows(context.values(row) for row in partition)
         yield buffer.getvalue()
         buffer.seek(0)
