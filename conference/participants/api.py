@@ -41,8 +41,9 @@ def participants(slug):
     per_page = min(max(id_arg(request.args, "per_page") or DEFAULT_PER_PAGE, 1), MAX_PER_PAGE)
     query = participant_rows(event_id, chosen.scope, filters)
     total = count_rows(query)
-    context = exports.ListContext(chosen)
-    people = [context.record(row) for row in db.session.execute(query.limit(per_page).offset((page - 1) * per_page))]
+    shown = query.limit(per_page).offset((page - 1) * per_page)
+    context = exports.ListContext(chosen, shown)
+    people = [context.record(row) for row in db.session.execute(shown)]
     record_download(chosen, user=g.api_user, kind="api", filters=filters, rows=len(people))
     pages = max((total + per_page - 1) // per_page, 1)
     arguments = {**request.args.to_dict(), "per_page": per_page}

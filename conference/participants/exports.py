@@ -3,6 +3,7 @@ PDF, and as the rows of the JSON API. Every one of them writes what `participant
 
 import csv
 import io
+from functools import lru_cache
 from itertools import groupby
 
 from flask_babel import format_date
@@ -28,7 +29,16 @@ SESSION_SEPARATOR = "; "
 
 
 def _when(moment):
-    return f"{local_wall_time(moment):%Y-%m-%d %H:%M}" if moment else ""
+    """A stored (naive UTC) time as Stockholm wall time, like 2026-05-20 09:30."""
+    if moment is None:
+        return ""
+    return (moment + _stockholm_offset(moment.replace(minute=0, second=0, microsecond=0))).isoformat(" ", "minutes")
+
+
+@lru_cache(maxsize=4096)
+def _stockholm_offset(hour):
+    """The offset from UTC in that hour; a list of thousands of times converts each hour once."""
+    return local_wall_time(hour) - hour
 
 
 # (key for the API, header, width in characters, value of a row)
@@ -45,7 +55,7 @@ SECTOR_FIELDS = (
 )
 ORGANISER_FIELDS = (
     *SECTOR_FIELDS,
-    ("status", _l("Status"), 14, lambda row, x: str(REGISTRATION_STATUS_NAMES[row.status])),
+    ("status", _l("Status"), 14, lambda row, x: x.status_names[row.status]),
     ("phone", _l("Phone"), 16, lambda row, x: row.phone),
     ("language", _l("Language"), 8, lambda row, x: row.language),
     ("dietary_needs", _l("Dietary needs"), 24, lambda row, x: row.dietary_needs),
@@ -67,12 +77,14 @@ FIELDS = {Audience.SECTOR: SECTOR_FIELDS, Audience.ORGANISER: ORGANISER_FIELDS, 
 class ListContext:
     """What the cells need besides the row: sector names and the sessions chosen."""
 
-    def __init__(self, list_request):
+    def __init__(self, list_request, query):
         self.request = list_request
         self.fields = FIELDS[list_request.scope.audience]
         self.sector_names = {sector.id: sector.name for sector in db.session.scalars(db.select(Sector))}
+        # Translated once, not once a row.
+        self.status_names = {status: str(name) for status, name in REGISTRATION_STATUS_NAMES.items()}
         needs_sessions = any(key == "sessions" for key, *_ in self.fields)
-        self.sessions = chosen_sessions(list_request.event.id) if needs_sessions else {}
+        self.sessions = chosen_sessions(list_request.event.id, query) if needs_sessions else {}
 
     def values(self, row):
         return [value(row, self) for _key, _header, _width, value in self.fields]
@@ -109,7 +121,8 @@ def xlsx_bytes(context, result):
         sheet = _sheet(workbook, context, _sheet_title(context.sector_names[sector_id]), bold)
         empty = False
         for row in group:
-            sheet.append(context.values(row))
+            # An empty cell given as None is left out of the file rather than written empty.
+            sheet.append([value or None for value in context.values(row)])
     if empty:
         sectors = context.request.sectors
         _sheet(workbook, context, _sheet_title(sectors[0].name if len(sectors) == 1 else _("Participant list")), bold)

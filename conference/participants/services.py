@@ -131,20 +131,30 @@ def count_rows(query):
     return db.session.scalar(db.select(func.count()).select_from(query.order_by(None).subquery()))
 
 
-def chosen_sessions(event_id):
-    """{registration id: titles of the sessions with a place, in programme order}: one query
-    for the whole event, so a list of 10,000 costs no query per row."""
-    sessions = defaultdict(list)
-    rows = db.session.execute(
-        db.select(SessionChoice.registration_id, Session.title)
-        .join(Session, Session.id == SessionChoice.session_id)
+def chosen_sessions(event_id, query):
+    """{registration id: titles of the sessions with a place, in programme order} for the
+    people of `query` (a `participant_rows` Select): two queries however long the list."""
+    order = db.session.execute(
+        db.select(Session.id, Session.title)
         .join(Slot, Slot.id == Session.slot_id)
-        .where(Session.event_id == event_id, SessionChoice.status == ChoiceStatus.CONFIRMED)
+        .where(Session.event_id == event_id)
         .order_by(Slot.starts_at, Session.id)
+    ).all()
+    titles = {session_id: title for session_id, title in order}
+    position = {session_id: index for index, (session_id, _title) in enumerate(order)}
+    people = query.with_only_columns(Registration.id)
+    chosen = defaultdict(list)
+    rows = db.session.execute(
+        db.select(SessionChoice.registration_id, SessionChoice.session_id).where(
+            SessionChoice.registration_id.in_(people), SessionChoice.status == ChoiceStatus.CONFIRMED
+        )
     )
-    for registration_id, title in rows:
-        sessions[registration_id].append(title)
-    return sessions
+    for registration_id, session_id in rows:
+        chosen[registration_id].append(session_id)
+    return {
+        registration_id: [titles[session_id] for session_id in sorted(session_ids, key=position.__getitem__)]
+        for registration_id, session_ids in chosen.items()
+    }
 
 
 @dataclass

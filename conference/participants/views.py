@@ -57,8 +57,9 @@ def show(event_id):
     page = min(max(id_arg(request.args, "page") or 1, 1), 100000)
     query = participant_rows(event_id, chosen.scope, filters)
     total = count_rows(query)
-    context = exports.ListContext(chosen)
-    people = [context.record(row) for row in db.session.execute(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))]
+    shown = query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+    context = exports.ListContext(chosen, shown)
+    people = [context.record(row) for row in db.session.execute(shown)]
     record_download(chosen, user=current_user, kind="listed", filters=filters, rows=len(people))
     return render_template(
         "participants/list.html",
@@ -91,7 +92,7 @@ def download(event_id):
     filters = ListFilters.from_args(request.args, organiser=organiser)
     query = participant_rows(event_id, chosen.scope, filters)
     record_download(chosen, user=current_user, kind=f"downloaded_{kind}", filters=filters, rows=count_rows(query))
-    context = exports.ListContext(chosen)
+    context = exports.ListContext(chosen, query)
     # Fetched whole, not through a server-side cursor: a streamed response outlives the
     # transaction such a cursor lives in. 10,000 rows are a few megabytes.
     result = db.session.execute(query)
@@ -144,8 +145,9 @@ def public_list(slug):
     if event is None or not event.public_list_enabled:
         abort(404)
     chosen = ListRequest(event, Scope(Audience.PUBLIC))
-    context = exports.ListContext(chosen)
-    people = [context.record(row) for row in db.session.execute(participant_rows(event.id, chosen.scope))]
+    query = participant_rows(event.id, chosen.scope)
+    context = exports.ListContext(chosen, query)
+    people = [context.record(row) for row in db.session.execute(query)]
     return render_template("participants/public.html", event=event, people=people)
 
 
