@@ -20,7 +20,7 @@ from conference.events.calendar import local_wall_time
 from conference.extensions import db
 from conference.names import REGISTRATION_STATUS_NAMES
 from conference.organiser.badges import font_files
-from conference.participants.services import Audience, chosen_sessions
+from conference.participants.services import Audience, chosen_sessions, count_rows, participant_rows, record_download
 from conference.reference.models import Sector
 
 CSV_BATCH = 500
@@ -72,6 +72,36 @@ PUBLIC_FIELDS = (
     ("sector", _l("Sector"), 24, lambda row, x: x.sector_names[row.sector_id]),
 )
 FIELDS = {Audience.SECTOR: SECTOR_FIELDS, Audience.ORGANISER: ORGANISER_FIELDS, Audience.PUBLIC: PUBLIC_FIELDS}
+
+
+def export(list_request, filters, *, kind, user, separator=";"):
+    """(the file, its name) of a download: "csv" gives text chunks to stream, "xlsx" and
+    "pdf" bytes. The download is in the audit log, with how many rows it holds, before a
+    byte of it is sent."""
+    query = participant_rows(list_request.event.id, list_request.scope, filters)
+    record_download(list_request, user=user, kind=f"downloaded_{kind}", filters=filters, rows=count_rows(query))
+    context = ListContext(list_request, query)
+    # Fetched whole, not through a server-side cursor: a streamed response outlives the
+    # transaction such a cursor lives in. 10,000 rows are a few megabytes.
+    result = db.session.execute(query)
+    filename = f"{list_request.event.slug}-{_file_label(list_request)}.{kind}"
+    if kind == "csv":
+        return csv_chunks(context, result, delimiter=separator), filename
+    if kind == "xlsx":
+        return xlsx_bytes(context, result), filename
+    return pdf_bytes(context, result, sector_label=_sector_label(list_request)), filename
+
+
+def _file_label(list_request):
+    if list_request.scope.sector_ids and len(list_request.sectors) == 1:
+        return list_request.sectors[0].code
+    return "participants"
+
+
+def _sector_label(list_request):
+    if list_request.scope.audience == Audience.ORGANISER and not list_request.scope.sector_ids:
+        return _("All sectors")
+    return ", ".join(sector.name for sector in list_request.sectors)
 
 
 class ListContext:

@@ -90,23 +90,12 @@ def download(event_id):
         abort(404)
     chosen, organiser = _chosen(event_id)
     filters = ListFilters.from_args(request.args, organiser=organiser)
-    query = participant_rows(event_id, chosen.scope, filters)
-    record_download(chosen, user=current_user, kind=f"downloaded_{kind}", filters=filters, rows=count_rows(query))
-    context = exports.ListContext(chosen, query)
-    # Fetched whole, not through a server-side cursor: a streamed response outlives the
-    # transaction such a cursor lives in. 10,000 rows are a few megabytes.
-    result = db.session.execute(query)
-    filename = f"{chosen.event.slug}-{_file_label(chosen)}.{kind}"
+    separator = SEPARATORS.get(request.args.get("separator"), ";")
+    content, filename = exports.export(chosen, filters, kind=kind, user=current_user, separator=separator)
     headers = {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"}
     if kind == "csv":
-        separator = SEPARATORS.get(request.args.get("separator"), ";")
-        chunks = exports.csv_chunks(context, result, delimiter=separator)
-        return Response(stream_with_context(chunks), mimetype=FORMATS[kind], headers=headers)
-    if kind == "xlsx":
-        return Response(exports.xlsx_bytes(context, result), mimetype=FORMATS[kind], headers=headers)
-    return Response(
-        exports.pdf_bytes(context, result, sector_label=_sector_label(chosen)), mimetype=FORMATS[kind], headers=headers
-    )
+        content = stream_with_context(content)
+    return Response(content, mimetype=FORMATS[kind], headers=headers)
 
 
 @blueprint.post("/staff/account/tokens")
@@ -164,15 +153,3 @@ def _sectors_for_choice(organiser):
     if organiser:
         return db.session.scalars(db.select(Sector).order_by(Sector.sort_order)).all()
     return current_user.sectors
-
-
-def _file_label(chosen):
-    if chosen.scope.sector_ids and len(chosen.sectors) == 1:
-        return chosen.sectors[0].code
-    return "participants"
-
-
-def _sector_label(chosen):
-    if chosen.scope.audience == Audience.ORGANISER and not chosen.scope.sector_ids:
-        return _("All sectors")
-    return ", ".join(sector.name for sector in chosen.sectors)
