@@ -5,6 +5,8 @@ import re
 
 import pytest
 
+from conference.accounts.models import User
+from conference.accounts.services import update_user
 from conference.audit.models import AuditEntry
 from conference.extensions import db
 from conference.participants.models import ApiToken
@@ -124,3 +126,12 @@ def test_a_token_needs_a_name_and_organisers_cannot_make_one(app, representative
         assert db.session.scalar(db.select(ApiToken.id)) is None
     organiser = staff_client(app, "organiser")
     assert "API-nycklar" not in organiser.get("/staff/account").get_data(as_text=True)
+
+
+def test_the_token_of_a_deactivated_account_is_refused(app, representative):
+    token = create_token(representative)
+    assert api(app, token).status_code == 200
+    with app.app_context():
+        user = db.session.scalars(db.select(User).where(User.email == "rep@example.se")).one()
+        update_user(user_id=user.id, role=user.role, name=user.name, sectors=user.sectors, active=False)
+    assert api(app, token).status_code == 401
