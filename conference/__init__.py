@@ -71,6 +71,9 @@ def _register_blueprints(app):
     from conference.organiser.checkin import blueprint as checkin
     from conference.organiser.dashboard import blueprint as dashboard
     from conference.organiser.views import blueprint as organiser
+    from conference.participants.api import blueprint as api
+    from conference.participants.views import blueprint as participants
+    from conference.privacy.views import blueprint as privacy
     from conference.programme.views import blueprint as programme
     from conference.registration.views import blueprint as registration
     from conference.site.views import blueprint as site
@@ -87,6 +90,9 @@ def _register_blueprints(app):
         invitations,
         forums,
         coverage,
+        participants,
+        privacy,
+        api,
     ):
         app.register_blueprint(blueprint)
 
@@ -94,11 +100,13 @@ def _register_blueprints(app):
 def _register_cli(app):
     from conference.accounts.cli import users_cli
     from conference.mailings.cli import mail_cli
+    from conference.privacy.cli import privacy_cli
     from conference.programme.cli import programme_cli
     from conference.reference.cli import demo_command, reference_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(privacy_cli)
     app.cli.add_command(programme_cli)
     app.cli.add_command(reference_cli)
     app.cli.add_command(demo_command)

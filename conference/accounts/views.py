@@ -17,6 +17,8 @@ from conference.accounts.models import Role, User
 from conference.errors import DomainError
 from conference.extensions import db, limiter
 from conference.links import safe_next
+from conference.participants.forms import TokenForm
+from conference.participants.tokens import active_tokens
 from conference.site.forms import ConfirmForm, show_error
 
 blueprint = Blueprint("accounts", __name__, url_prefix="/staff")
@@ -53,7 +55,7 @@ def logout():
 def home():
     if current_user.has_role(Role.ORGANISER):
         return redirect(url_for("organiser.events_list"))
-    return redirect(url_for("accounts.account"))
+    return redirect(url_for("participants.events"))
 
 
 @blueprint.route("/password/forgot", methods=["GET", "POST"])
@@ -95,7 +97,13 @@ def account():
             login_user(user)  # the password changed, so the session's stamp did too
             flash(_("Your password is changed."), "success")
             return redirect(url_for("accounts.account"), code=303)
-    return render_template("accounts/account.html", form=form, role_names=ROLE_NAMES), 422 if form.errors else 200
+    return render_template(
+        "accounts/account.html",
+        form=form,
+        role_names=ROLE_NAMES,
+        api_tokens=active_tokens(current_user.id),
+        token_form=TokenForm(formdata=None),
+    ), 422 if form.errors else 200
 
 
 @blueprint.get("/users")

@@ -1,5 +1,5 @@
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -89,6 +89,15 @@ class Event(db.Model):
     # Bumped by every change to the event's registrations or session choices
     # (conference/registration/changes.py); cached staff pages are keyed by it.
     registrations_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The organiser switches the public participant list on; only those who consented are on it.
+    public_list_enabled: Mapped[bool] = mapped_column(default=False)
+    # After this day `flask privacy purge` anonymises the registrations; None means the default.
+    retention_until: Mapped[date | None]
+
+    @property
+    def retention_date(self):
+        """The day after which the registrations are anonymised: as set, or twelve months after the event."""
+        return self.retention_until or default_retention(self.ends_at)
 
     def registration_window(self, now=None):
         now = now or utcnow()
@@ -98,3 +107,12 @@ class Event(db.Model):
         if now >= closes_at:
             return RegistrationWindow.CLOSED
         return RegistrationWindow.OPEN
+
+
+def default_retention(ends_at):
+    """Twelve months after the event's last day (28 February for a 29 February)."""
+    day = ends_at.date()
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return day.replace(year=day.year + 1, day=28)

@@ -59,6 +59,8 @@ EDITABLE_FIELDS = (
     "invitation_only",
     "registration_opens_at",
     "registration_closes_at",
+    "public_list_enabled",
+    "retention_until",
 )
 
 
@@ -108,5 +110,7 @@ def _check(fields):
     opens, closes = fields["registration_opens_at"], fields["registration_closes_at"]
     if opens and closes and closes <= opens:
         raise EventError(_l("Registration must close after it opens."), field="registration_closes_at")
+    if fields.get("retention_until") and fields["retention_until"] < fields["ends_at"].date():
+        raise EventError(_l("Keep the data at least until the event is over."), field="retention_until")
     if fields["capacity"] is not None and fields["capacity"] < 0:
         raise EventError(_l("The capacity cannot be negative."), field="capacity")

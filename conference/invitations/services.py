@@ -277,10 +277,18 @@ def invitations_of(event_id):
 
 
 def erase_personal_data(*, event_id=None, email=None):
-    """Erase the invitees' personal data, for one event or one address (or both): the
-    name, address and organisation go, the personal link stops working, and the invitation
-    mails not yet sent are withdrawn. Sector, municipality and the timestamps stay for the
-    figures. Returns how many invitations were erased."""
+    """Erase the invitees' personal data, for one event or one address (or both), in a
+    transaction of its own. Returns how many invitations were erased."""
+    with transaction():
+        erased = erase_invitations(event_id=event_id, email=email)
+        record("invitations.erased", event_id=event_id, erased=erased)
+    return erased
+
+
+def erase_invitations(*, event_id=None, email=None):
+    """In the caller's transaction: the name, address and organisation go, the personal link
+    stops working, and the invitation mails not yet sent are withdrawn. Sector, municipality
+    and the timestamps stay for the figures. Returns how many invitations were erased."""
     if event_id is None and email is None:
         raise ValueError("erase for an event, an address, or both")
     query = db.select(Invitation)
@@ -288,18 +296,16 @@ def erase_personal_data(*, event_id=None, email=None):
         query = query.where(Invitation.event_id == event_id)
     if email is not None:
         query = query.where(Invitation.email == email.strip().lower())
-    with transaction() as session:
-        invitations = session.scalars(query.with_for_update()).all()
-        addresses = {invitation.email for invitation in invitations}
-        for invitation in invitations:
-            invitation.name = ""
-            invitation.organisation = ""
-            # Unique within the event, as the column requires, and no one's address.
-            invitation.email = f"erased-{invitation.id}"
-            invitation.token = new_invitation_token()
-        if addresses:
-            _erase_invitation_mails(session, addresses)
-        record("invitations.erased", event_id=event_id, erased=len(invitations))
+    invitations = db.session.scalars(query.with_for_update()).all()
+    addresses = {invitation.email for invitation in invitations}
+    for invitation in invitations:
+        invitation.name = ""
+        invitation.organisation = ""
+        # Unique within the event, as the column requires, and no one's address.
+        invitation.email = f"erased-{invitation.id}"
+        invitation.token = new_invitation_token()
+    if addresses:
+        _erase_invitation_mails(db.session, addresses)
     return len(invitations)
 
 

@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
+    DateField,
     DateTimeLocalField,
     EmailField,
     IntegerField,
@@ -79,6 +80,15 @@ class EventForm(Form):
         _l("Privacy notice"),
         description=_l("Shown on the registration form: who holds the data, why, and for how long."),
         validators=[Optional(), Length(max=10000)],
+    )
+    public_list_enabled = BooleanField(
+        _l("Public participant list"),
+        description=_l("Shows those who consented to it: name, organisation and sector."),
+    )
+    retention_until = DateField(
+        _l("Keep personal data until"),
+        description=_l("Empty: twelve months after the event. After this day the registrations are anonymised."),
+        validators=[Optional(), _within_this_century],
     )
 
     def __init__(self, *args, **kwargs):

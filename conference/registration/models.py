@@ -79,6 +79,9 @@ class Registration(db.Model):
     checkin_code: Mapped[str] = mapped_column(String(16), unique=True, default=new_checkin_code)
     checked_in_at: Mapped[datetime | None]
     checked_in_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    # Set when the personal data was erased (on request, or by the retention purge); the row
+    # stays, nameless, so that counts by sector, municipality and session stay right.
+    erased_at: Mapped[datetime | None]
 
     event: Mapped[Event] = relationship()
     sector: Mapped[Sector] = relationship()

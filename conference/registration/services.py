@@ -159,14 +159,22 @@ def cancel(*, registration_id, by_staff=False, now=None):
         registration = lock(Registration, registration_id)
         if registration.status == RegistrationStatus.CANCELLED:
             return []
-        registration.status = RegistrationStatus.CANCELLED
-        registration.cancelled_at = now
-        registration.waitlist_seq = None
-        apply_choices(registration, [], on_promotion=queue_session_promotion)
-        queue_cancellation(registration)
         if by_staff:
             record("registration.cancelled", subject=registration)
-        return promote_waiting(event)
+        return cancel_locked(event, registration, now=now)
+
+
+def cancel_locked(event, registration, *, now, notify=True):
+    """Cancel `registration` and give its places to those waiting; call inside a transaction
+    with the event and the registration locked. `notify` False: no cancellation mail (the
+    attendee who deletes their data gets none, as their address is erased at once)."""
+    registration.status = RegistrationStatus.CANCELLED
+    registration.cancelled_at = now
+    registration.waitlist_seq = None
+    apply_choices(registration, [], on_promotion=queue_session_promotion)
+    if notify:
+        queue_cancellation(registration)
+    return promote_waiting(event)
 
 
 def promote_waiting(event):
@@ -230,7 +238,9 @@ def renew_manage_link(*, registration_id):
 def find_by_token(token):
     if not token or len(token) > 64:
         return None
-    return db.session.scalars(db.select(Registration).where(Registration.token == token)).one_or_none()
+    return db.session.scalars(
+        db.select(Registration).where(Registration.token == token, Registration.erased_at.is_(None))
+    ).one_or_none()
 
 
 def confirmed_count(event):

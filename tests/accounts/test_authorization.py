@@ -52,6 +52,12 @@ EXPECTED = {
     "invitations.remind": ORGANISERS,
     "coverage.show": ORGANISERS,
     "coverage.export": ORGANISERS,
+    "participants.events": STAFF,
+    "participants.show": STAFF,
+    "participants.download": STAFF,
+    "participants.create_token": {REPRESENTATIVE},
+    "participants.revoke_token": {REPRESENTATIVE},
+    "privacy.erase": ORGANISERS,
 }
 
 

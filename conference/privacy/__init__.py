@@ -1,0 +1,1 @@
+"""The attendee's privacy rights (access, withdrawal, deletion) and the retention purge."""
