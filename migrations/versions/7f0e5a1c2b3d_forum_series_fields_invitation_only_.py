@@ -1,7 +1,7 @@
 """forum series fields, invitation-only events, invitations
 
 Revision ID: 7f0e5a1c2b3d
-Revises: aa5b8c55b282
+Revises: b7c1d2e3f4a5
 Create Date: 2026-11-21 12:27:07.601996
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '7f0e5a1c2b3d'
-down_revision = 'aa5b8c55b282'
+down_revision = 'b7c1d2e3f4a5'
 branch_labels = None
 depends_on = None
 
