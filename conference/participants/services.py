@@ -11,7 +11,7 @@ from sqlalchemy import exists, func
 from conference.accounts.models import Role
 from conference.audit.services import record
 from conference.database import transaction
-from conference.events.models import Event
+from conference.events.models import Event, EventStatus
 from conference.extensions import db
 from conference.links import id_arg
 from conference.programme.models import ChoiceStatus, Session, SessionChoice, Slot, session_track
@@ -177,6 +177,8 @@ def list_request(user, event_id, sector_id=None):
         chosen = [sector for sector in all_sectors if sector.id == sector_id] if sector_id else all_sectors
         ids = (sector_id,) if sector_id else ()
         return ListRequest(event, Scope(Audience.ORGANISER, ids), chosen)
+    if event.status == EventStatus.DRAFT:
+        abort(404)  # not yet anyone's business but the organisers'
     own = [sector for sector in user.sectors]
     if sector_id is not None:
         if sector_id not in {sector.id for sector in own}:

@@ -9,7 +9,8 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from conference.audit.models import AuditEntry
-from conference.events.models import Event
+from conference.database import lock, transaction
+from conference.events.models import Event, EventStatus
 from conference.extensions import db
 from conference.organiser import badges
 from conference.reference.models import Sector
@@ -225,6 +226,16 @@ def test_unknown_event_sector_or_format_is_404(app, event):
     assert client.get(f"{base}/download?format=csv&sector=abc").status_code == 404
     assert client.get(f"{base}/download?format=docx").status_code == 404
     assert client.get(f"{base}/download?format=csv&sector={sector_id(app, ADULT_EDUCATION)}").status_code == 200
+
+
+def test_a_draft_events_list_is_for_organisers_only(app, event):
+    with app.app_context(), transaction():
+        lock(Event, event).status = EventStatus.DRAFT
+    base = f"/staff/events/{event}/participants"
+    client = representative(app, ADULT_EDUCATION)
+    assert client.get(base).status_code == 404
+    assert client.get(f"{base}/download?format=csv").status_code == 404
+    assert staff_client(app, "organiser").get(f"{base}/download?format=csv").status_code == 200
 
 
 def test_each_download_is_in_the_audit_log_with_who_what_and_how_many(app, event):
