@@ -91,7 +91,12 @@ def download(event_id):
     chosen, organiser = _chosen(event_id)
     filters = ListFilters.from_args(request.args, organiser=organiser)
     separator = SEPARATORS.get(request.args.get("separator"), ";")
-    content, filename = exports.export(chosen, filters, kind=kind, user=current_user, separator=separator)
+    try:
+        content, filename = exports.export(chosen, filters, kind=kind, user=current_user, separator=separator)
+    except DomainError as error:
+        flash(str(error.message), "error")
+        filters_kept = {key: value for key, value in request.args.items() if key not in ("format", "separator")}
+        return redirect(url_for(".show", event_id=event_id, **filters_kept), code=303)
     headers = {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"}
     if kind == "csv":
         content = stream_with_context(content)

@@ -13,6 +13,7 @@ from conference.database import lock, transaction
 from conference.events.models import Event, EventStatus
 from conference.extensions import db
 from conference.organiser import badges
+from conference.participants import exports
 from conference.reference.models import Sector
 from tests.conftest import unavailable
 from tests.support.forms import hidden_fields
@@ -148,6 +149,19 @@ def test_a_pdf_lists_the_event_sector_date_and_number_of_people(app, event, pdf_
     assert "Antal personer: 2" in text
     for person in PEOPLE:
         assert (person.last_name in text) == (person.name in sector_list(ADULT_EDUCATION)), person.name
+
+
+def test_a_pdf_too_long_to_lay_out_in_a_request_is_refused_with_a_way_forward(app, event, pdf_font, monkeypatch):
+    monkeypatch.setattr(exports, "PDF_MAX_ROWS", 1)
+    client = representative(app, ADULT_EDUCATION)
+    response = client.get(f"/staff/events/{event}/participants/download?format=pdf")
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "En PDF rymmer högst 1 personer" in page and "XLSX" in page
+    with app.app_context():
+        assert (
+            db.session.scalar(db.select(AuditEntry).where(AuditEntry.action == "participants.downloaded_pdf")) is None
+        )
 
 
 def test_an_organiser_downloads_everyone_with_every_field(app, event, pdf_font):
