@@ -66,6 +66,9 @@ def from_environment():
         "WTF_CSRF_TIME_LIMIT": None,
         # Staff sessions end after this long, and after STAFF_IDLE_MINUTES without activity.
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=float(os.environ.get("STAFF_SESSION_HOURS", "10"))),
+        # A staff session ends a fixed time after sign-in (accounts/access.py checks it), so
+        # the cookie need not be signed and sent again with every answer to extend it.
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "STAFF_IDLE_MINUTES": float(os.environ.get("STAFF_IDLE_MINUTES", "60")),
         "CONSENT_WORDING_VERSION": os.environ.get("CONSENT_WORDING_VERSION", "2026-1"),
         # A folder with DejaVuSans.ttf and DejaVuSans-Bold.ttf for badges; Debian's fonts-dejavu-core by default.

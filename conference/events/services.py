@@ -21,6 +21,17 @@ _PUBLISHED_EVENT_VERSION = db.select(Event.id, Event.updated_at, Event.programme
 )
 
 
+_EVENT_VERSIONS = db.select(Event.id, Event.updated_at, Event.programme_version, Event.registrations_version).where(
+    Event.id == bindparam("event_id")
+)
+
+
+def event_versions(event_id):
+    """(id, updated_at, programme_version, registrations_version) of the event, or None:
+    what a cached staff page of it is keyed by, read without loading the event."""
+    return db.session.connection().execute(_EVENT_VERSIONS, {"event_id": event_id}).first()
+
+
 def published_event(slug):
     """The published event with this slug, or None."""
     return db.session.scalars(_PUBLISHED_EVENT, {"slug": slug}).one_or_none()

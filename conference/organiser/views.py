@@ -102,30 +102,29 @@ def event_status(event_id, action):
 @blueprint.get("/events/<int:event_id>/registrations")
 @requires(*ORGANISERS)
 def registrations_list(event_id):
-    current = db.session.get(Event, event_id) or abort(404)
+    # The versions the cached page is keyed by; the event itself is loaded to render it.
+    versions = events.event_versions(event_id) or abort(404)
     filters = Filters.from_args(request.args)
     if session.get("_flashes"):
-        page, shown, total = _registrations_page(current, filters)  # this organiser's own messages
+        page, shown, total = _registrations_page(event_id, filters)  # this organiser's own messages
     else:
         key = (
             "registrations-table",
-            event_id,
-            current.registrations_version,
-            current.programme_version,
-            current.updated_at,
+            *versions,
             str(get_locale()),
             current_user.role,  # the back-office menu
             request.full_path,  # the filters, and the language switch's way back
         )
         # Sector and municipality names carry no version: a renamed one shows within a minute.
-        page, shown, total = cached(key, lambda: _registrations_page(current, filters), max_age=60)
+        page, shown, total = cached(key, lambda: _registrations_page(event_id, filters), max_age=60)
     with transaction():
         record("registrations.listed", event_id=event_id, filters=filters.as_args(), rows=shown, total=total)
     return with_csrf(page)
 
 
-def _registrations_page(event, filters):
+def _registrations_page(event_id, filters):
     """(the page without its CSRF token, rows on the page, rows matching)."""
+    event = db.session.get(Event, event_id)
     rows, total = registration_page(event.id, filters)
     page = render_template(
         "organiser/registrations.html",
