@@ -154,14 +154,23 @@ def sort_key(registration):
 
 def search(event_id, query, *, limit=SEARCH_LIMIT, statuses=None):
     """Registrations of the event whose name, organisation or e-mail address hold every word
-    of `query` (case and accents aside), or whose check-in code it is.
+    of `query` (case and accents aside), or whose check-in code it is."""
+    matched = matching_ids(event_id, query, statuses=statuses)
+    rows = _load(matched)
+    if limit is not None and len(rows) > limit:
+        rows = rows[:limit]
+    return SearchResult(rows, len(matched))
+
+
+def matching_ids(event_id, query, *, statuses=None):
+    """Ids of the event's registrations that `query` finds, as `search` does.
 
     Matching runs in Python over the event's few thousand names: SQLite's lower() and LIKE
-    fold only ASCII, and the door must find "Öberg" typed as "oberg".
+    fold only ASCII, and "Öberg" must be found typed as "oberg" or "öberg".
     """
     terms = fold(query or "").split()
     if not terms:
-        return SearchResult([], 0)
+        return []
     code = normalise_code(query)
     columns = db.select(
         Registration.id,
@@ -173,16 +182,12 @@ def search(event_id, query, *, limit=SEARCH_LIMIT, statuses=None):
     ).where(Registration.event_id == event_id)
     if statuses:
         columns = columns.where(Registration.status.in_(statuses))
-    matched = [
+    return [
         row.id
         for row in db.session.execute(columns)
         if row.checkin_code == code
         or all(term in fold(f"{row.first_name} {row.last_name} {row.organisation} {row.email}") for term in terms)
     ]
-    rows = _load(matched)
-    if limit is not None and len(rows) > limit:
-        rows = rows[:limit]
-    return SearchResult(rows, len(matched))
 
 
 def _load(ids):

@@ -1,13 +1,15 @@
 """The registrations of an event as organisers search, filter, sort and page through them.
-One query for the page and one for the count, whatever the filters: it stays fast at 10,000."""
+One query for the page and one for the count, whatever the filters (and one more to match a
+search): it stays fast at 10,000."""
 
 from dataclasses import dataclass
 
-from sqlalchemy import exists, func, or_
+from sqlalchemy import exists, func
 from sqlalchemy.orm import joinedload
 
 from conference.extensions import db
 from conference.links import id_arg
+from conference.organiser.checkin_services import matching_ids
 from conference.programme.models import SessionChoice, session_track
 from conference.registration.models import Registration, RegistrationStatus
 
@@ -75,11 +77,8 @@ def registration_page(event_id, filters):
 def _conditions(event_id, filters):
     conditions = [Registration.event_id == event_id]
     if filters.q:
-        pattern = f"%{filters.q}%"
-        full_name = Registration.first_name + " " + Registration.last_name
-        conditions.append(
-            or_(full_name.ilike(pattern), Registration.email.ilike(pattern), Registration.organisation.ilike(pattern))
-        )
+        # As at the door: case and accents aside, every word, or the check-in code.
+        conditions.append(Registration.id.in_(matching_ids(event_id, filters.q)))
     if filters.status:
         conditions.append(Registration.status == filters.status)
     if filters.sector:

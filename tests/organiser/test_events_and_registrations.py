@@ -115,6 +115,9 @@ def test_the_registrations_table_searches_filters_sorts_and_pages(app):
     assert "60 anmälningar" in page and "Sida 1 av 2" in page
     found = organiser.get(url, query_string={"q": "region stock"}).get_data(as_text=True)
     assert "20 anmälningar" in found
+    submit(app.test_client(), "/events/tinget/register", registration_data(app, email="asa@example.se"))
+    for typed in ("öberg", "OBERG", "åsa öberg", "asa@example"):  # as a Swedish organiser types it
+        assert "1 anmälan" in organiser.get(url, query_string={"q": typed}).get_data(as_text=True), typed
     by_name = organiser.get(url, query_string={"sort": "name", "order": "asc"}).get_data(as_text=True)
     assert by_name.index("Efternamn00") < by_name.index("Efternamn01")
     second = organiser.get(url, query_string={"sort": "name", "order": "asc", "page": 2}).get_data(as_text=True)
