@@ -120,6 +120,7 @@ def test_the_registrations_table_searches_filters_sorts_and_pages(app):
         assert "1 anmälan" in organiser.get(url, query_string={"q": typed}).get_data(as_text=True), typed
     by_name = organiser.get(url, query_string={"sort": "name", "order": "asc"}).get_data(as_text=True)
     assert by_name.index("Efternamn00") < by_name.index("Efternamn01")
+    assert by_name.count("aria-sort=") == 1 and 'aria-sort="ascending"' in by_name  # for screen readers
     second = organiser.get(url, query_string={"sort": "name", "order": "asc", "page": 2}).get_data(as_text=True)
     assert "Efternamn59" in second and "Efternamn00" not in second
     assert "Inga anmälningar matchar." not in page
