@@ -26,6 +26,7 @@ def create_app(overrides=None):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     from conference import models  # noqa: F401  (every table, for Alembic and relationships)
+    from conference.programme import seat_counts  # noqa: F401  (keeps the sessions' seat counts exact)
     from conference.registration import changes  # noqa: F401  (keeps Event.registrations_version current)
     from conference.site.views import select_locale
 

@@ -16,9 +16,9 @@ SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 # Built once: every public page of an event starts with one of these.
 _PUBLISHED_EVENT = db.select(Event).where(Event.slug == bindparam("slug"), Event.status == EventStatus.PUBLISHED)
-_PUBLISHED_EVENT_VERSION = db.select(Event.id, Event.updated_at, Event.programme_version).where(
-    Event.slug == bindparam("slug"), Event.status == EventStatus.PUBLISHED
-)
+_PUBLISHED_EVENT_VERSION = db.select(
+    Event.id, Event.updated_at, Event.programme_version, Event.registrations_version
+).where(Event.slug == bindparam("slug"), Event.status == EventStatus.PUBLISHED)
 
 
 _EVENT_VERSIONS = db.select(Event.id, Event.updated_at, Event.programme_version, Event.registrations_version).where(
@@ -38,8 +38,8 @@ def published_event(slug):
 
 
 def published_event_version(slug):
-    """(id, updated_at, programme_version) of the published event with this slug, or None:
-    what a cached page of it is keyed by, read without loading the event."""
+    """(id, updated_at, programme_version, registrations_version) of the published event with
+    this slug, or None: what a cached page of it is keyed by, read without loading the event."""
     return db.session.connection().execute(_PUBLISHED_EVENT_VERSION, {"slug": slug}).first()
 
 

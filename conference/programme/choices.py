@@ -49,7 +49,7 @@ def apply_choices(registration, sessions, *, on_promotion, now=None):
     """Make `sessions` the registration's choices: unchanged ones keep their place, a
     dropped one passes its place to the next in line, a new one is placed now."""
     wanted = {session.slot_id: session for session in sessions}
-    freed, dropped = [], False
+    freed = []
     for choice in list(registration.choices):
         if choice.slot_id in wanted and wanted[choice.slot_id].id == choice.session_id:
             del wanted[choice.slot_id]
@@ -57,7 +57,6 @@ def apply_choices(registration, sessions, *, on_promotion, now=None):
         if choice.status == ChoiceStatus.CONFIRMED:
             freed.append(choice.session)
         registration.choices.remove(choice)
-        dropped = True
     db.session.flush()
     for slot_id, session in wanted.items():
         status, sequence = _placement(session, registration)
@@ -69,8 +68,6 @@ def apply_choices(registration, sessions, *, on_promotion, now=None):
         db.session.flush()
     for session in freed:
         promote_session_waiting(session, on_promotion=on_promotion)
-    if dropped or wanted:
-        programme_changed(registration.event_id)
 
 
 def place_pending_choices(registration):
@@ -79,8 +76,6 @@ def place_pending_choices(registration):
     for choice in pending:
         choice.status, choice.waitlist_seq = _placement(choice.session, registration)
         db.session.flush()
-    if pending:
-        programme_changed(registration.event_id)
 
 
 def promote_session_waiting(session, *, on_promotion):
@@ -128,7 +123,8 @@ def choice_position(choice):
 
 
 def programme_changed(event_id):
-    """Seat counts changed: cached programme pages of the event are stale from now on."""
+    """The programme changed: cached programme pages of the event are stale from now on.
+    (A change of choices needs no call: it bumps the event's registrations_version.)"""
     # Only this version: `updated_at` keys the pages that seat counts do not change.
     db.session.execute(
         update(Event)

@@ -115,6 +115,9 @@ class Session(db.Model):
     hearing_loop: Mapped[bool] = mapped_column(default=False)
     material_url: Mapped[str] = mapped_column(String(500), default="")
     recording_url: Mapped[str] = mapped_column(String(500), default="")
+    # Kept exact by conference/programme/seat_counts.py, for pages that show free places.
+    confirmed_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    waitlisted_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
     event: Mapped[Event] = relationship()
     slot: Mapped[Slot] = relationship(back_populates="sessions")

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import selectinload
 
 from conference.extensions import db
-from conference.programme.choices import choice_position, session_fill
+from conference.programme.choices import choice_position
 from conference.programme.models import ChoiceStatus, Session, SessionChoice, Slot
 
 
@@ -33,7 +33,13 @@ def programme(event_id):
 
 def places_by_session(event_id, sessions):
     """Per session id: free places (None: no limit) and whether anyone waits."""
-    fill = session_fill(event_id)
+    # Read afresh: the counts change under the loaded sessions (programme/seat_counts.py).
+    fill = {
+        row.id: (row.confirmed_count, row.waitlisted_count)
+        for row in db.session.execute(
+            db.select(Session.id, Session.confirmed_count, Session.waitlisted_count).where(Session.event_id == event_id)
+        )
+    }
     places = {}
     for session in sessions:
         confirmed, waiting = fill.get(session.id, (0, 0))

@@ -24,7 +24,8 @@ def show(slug):
     if session.get("_flashes"):
         return _render_page(slug, track_id)  # this visitor's own messages
     # Other parameters (utm_source, fbclid from a shared link) share the page without them.
-    key = ("programme", version.id, version.updated_at, version.programme_version, str(get_locale()), track_id)
+    # Free places change with every choice, which bumps registrations_version.
+    key = ("programme", *version, str(get_locale()), track_id)
     body, compressed = cached(key, lambda: _encoded(_render_page(slug, track_id)))
     # The grid of a large programme is 100 KB or more; gzip sends a twentieth of it.
     if request.accept_encodings.quality("gzip") > 0:

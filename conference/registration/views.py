@@ -75,6 +75,8 @@ def _blank_form(event):
             event.id,
             event.updated_at,
             event.programme_version,
+            # The free places of the sessions, when it has a programme, change with each choice.
+            event.registrations_version if event.programme_version else None,
             str(get_locale()),
             window,
             room,

@@ -2,14 +2,24 @@
 
 import threading
 
+import pytest
+
 from conference.extensions import db
 from conference.programme.choices import choice_position
 from conference.programme.models import ChoiceStatus, SessionChoice
 from tests.support.factories import create_event, registration_data
 from tests.support.forms import hidden_fields
 from tests.support.programme import import_small_programme, session_ids
+from tests.support.seats import seat_counts_mismatch
 
 RACERS = 40
+
+
+@pytest.fixture(autouse=True)
+def seat_counts_stay_exact(app):
+    """Whatever a test does to the choices, each session's kept seat counts follow."""
+    yield
+    assert seat_counts_mismatch(app) == {}
 
 
 def test_forty_choosing_a_ten_place_session_at_once_gives_ten_places_and_thirty_in_line(app, inbox):

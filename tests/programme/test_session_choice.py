@@ -3,8 +3,10 @@
 import re
 
 import pytest
+from sqlalchemy import update
 from werkzeug.datastructures import MultiDict
 
+from conference.database import transaction
 from conference.events.models import Event
 from conference.extensions import db
 from conference.programme.choices import ChoiceError, checked_sessions
@@ -14,6 +16,14 @@ from tests.registration.test_journey import manage_path, text_part
 from tests.support.factories import create_event, registration_data
 from tests.support.forms import hidden_fields, submit
 from tests.support.programme import import_small_programme, session_ids
+from tests.support.seats import seat_counts_mismatch
+
+
+@pytest.fixture(autouse=True)
+def seat_counts_stay_exact(app):
+    """Whatever a test does to the choices, each session's kept seat counts follow."""
+    yield
+    assert seat_counts_mismatch(app) == {}
 
 
 def event_id(app, slug="tinget"):
@@ -218,3 +228,14 @@ def test_more_places_in_a_session_go_to_those_waiting_for_it(app, inbox):
         )
     assert choices(app, "c@example.se") == {"Kultur i hela länet": ChoiceStatus.CONFIRMED}
     inbox.wait_for(4)
+
+
+def test_seat_counts_follow_a_statement_that_changes_choices_in_bulk(app, client):
+    create_event(app)
+    import_small_programme(app)
+    register_with(app.test_client(), app, "a@example.se", "Kultur i hela länet")  # Sal A holds 2
+    assert "1 plats kvar" in client.get("/events/tinget/programme").get_data(as_text=True)
+    with app.app_context(), transaction():
+        db.session.execute(update(SessionChoice).values(status=ChoiceStatus.WAITLISTED, waitlist_seq=1))
+    page = client.get("/events/tinget/programme").get_data(as_text=True)
+    assert "1 plats kvar" not in page and "2 platser kvar" not in page
