@@ -7,6 +7,7 @@ from sqlalchemy.orm import selectinload
 from conference.extensions import db
 from conference.programme.choices import choice_position
 from conference.programme.models import ChoiceStatus, Session, SessionChoice, Slot
+from conference.programme.places import free_places
 
 
 @dataclass
@@ -32,20 +33,9 @@ def programme(event_id):
 
 
 def places_by_session(event_id, sessions):
-    """Per session id: free places (None: no limit) and whether anyone waits."""
-    # Read afresh: the counts change under the loaded sessions (programme/seat_counts.py).
-    fill = {
-        row.id: (row.confirmed_count, row.waitlisted_count)
-        for row in db.session.execute(
-            db.select(Session.id, Session.confirmed_count, Session.waitlisted_count).where(Session.event_id == event_id)
-        )
-    }
-    places = {}
-    for session in sessions:
-        confirmed, waiting = fill.get(session.id, (0, 0))
-        capacity = session.effective_capacity
-        places[session.id] = (None if capacity is None else max(capacity - confirmed, 0), waiting)
-    return places
+    """Per session id: free places (None: no limit) and how many wait."""
+    places = free_places(event_id)
+    return {session.id: places.get(session.id, (None, 0)) for session in sessions}
 
 
 def agenda(registration):

@@ -8,6 +8,7 @@ from conference.cache import cached
 from conference.events.services import event_track_ids, published_event, published_event_version
 from conference.links import id_arg
 from conference.programme.feeds import programme_json, sessions_calendar
+from conference.programme.places import Holes, fill_places
 from conference.programme.services import event_session, places_by_session, programme
 
 blueprint = Blueprint("programme", __name__)
@@ -24,9 +25,16 @@ def show(slug):
     if session.get("_flashes"):
         return _render_page(slug, track_id)  # this visitor's own messages
     # Other parameters (utm_source, fbclid from a shared link) share the page without them.
-    # Free places change with every choice, which bumps registrations_version.
-    key = ("programme", *version, str(get_locale()), track_id)
-    body, compressed = cached(key, lambda: _encoded(_render_page(slug, track_id)))
+    # The page is rendered once per version of the programme, with holes for the free places;
+    # a choice (which bumps registrations_version) only fills them again.
+    locale, structure = str(get_locale()), (version.id, version.updated_at, version.programme_version)
+    key = ("programme", *structure, version.registrations_version, locale, track_id)
+
+    def filled():
+        page = cached(("programme-holes", *structure, locale, track_id), lambda: _render_page(slug, track_id, Holes()))
+        return _encoded(fill_places(page, version.id))
+
+    body, compressed = cached(key, filled)
     # The grid of a large programme is 100 KB or more; gzip sends a twentieth of it.
     if request.accept_encodings.quality("gzip") > 0:
         response = Response(compressed, mimetype="text/html")
@@ -37,12 +45,12 @@ def show(slug):
     return response
 
 
-def _render_page(slug, track_id):
+def _render_page(slug, track_id, places=None):
     event = published_event(slug) or abort(404)
     return render_template(
         "programme/show.html",
         event=event,
-        grid=Markup(_render_grid(event, track_id)),
+        grid=Markup(_render_grid(event, track_id, places)),
         return_path=url_for(".show", slug=slug, track=track_id),
     )
 
@@ -52,7 +60,7 @@ def _encoded(page):
     return body, gzip.compress(body, compresslevel=6)
 
 
-def _render_grid(event, track_id):
+def _render_grid(event, track_id, places=None):
     slots = programme(event.id)
     return render_template(
         "programme/_grid.html",
@@ -60,7 +68,9 @@ def _render_grid(event, track_id):
         slots=slots,
         tracks=event.tracks,
         track_id=track_id,
-        places=places_by_session(event.id, [session for slot in slots for session in slot.sessions]),
+        places=places
+        if places is not None
+        else places_by_session(event.id, [s for slot in slots for s in slot.sessions]),
     )
 
 

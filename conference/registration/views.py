@@ -13,6 +13,7 @@ from conference.invitations.services import invitation_for_form
 from conference.programme.choices import choice_slots
 from conference.programme.feeds import sessions_calendar
 from conference.programme.models import ChoiceStatus
+from conference.programme.places import Holes, fill_places
 from conference.programme.services import agenda, places_by_session
 from conference.registration import services
 from conference.registration.forms import RegistrationDetailsForm, RegistrationForm, with_session_choices
@@ -70,22 +71,30 @@ def _blank_form(event):
     if session.get("_flashes") or request.query_string:
         page = _render_blank_form(event, window, room, invitation)  # this visitor's own messages or address
     else:
+        # Rendered once per version of the event and language with holes for the sessions'
+        # free places, which a choice (bumping registrations_version) only fills again.
         key = (
             "registration-form",
             event.id,
             event.updated_at,
             event.programme_version,
-            # The free places of the sessions, when it has a programme, change with each choice.
-            event.registrations_version if event.programme_version else None,
             str(get_locale()),
             window,
             room,
         )
-        page = cached(key, lambda: _render_blank_form(event, window, room))
+        if event.programme_version:
+            page = cached(
+                (*key, event.registrations_version),
+                lambda: fill_places(
+                    cached(key, lambda: _render_blank_form(event, window, room, places=Holes())), event.id
+                ),
+            )
+        else:  # no programme, no places to show
+            page = cached(key, lambda: _render_blank_form(event, window, room))
     return with_csrf(page).replace(SUBMISSION_KEY_HOLE, secrets.token_urlsafe(16))
 
 
-def _render_blank_form(event, window, room, invitation=None):
+def _render_blank_form(event, window, room, invitation=None, places=None):
     slots = choice_slots(event.id)
     form = with_session_choices(RegistrationForm, slots)()
     form.language.data = str(get_locale())
@@ -98,7 +107,9 @@ def _render_blank_form(event, window, room, invitation=None):
         form=form,
         window=window,
         has_room=room,
-        places=places_by_session(event.id, [session for slot in slots for session in slot.sessions]),
+        places=places
+        if places is not None
+        else places_by_session(event.id, [s for slot in slots for s in slot.sessions]),
     )
     return without_csrf(page)
 

@@ -106,10 +106,15 @@ def test_the_programme_page_shows_a_new_choice_at_once(app, client):
     create_event(app)
     import_small_programme(app)
     assert "2 platser kvar" in client.get("/events/tinget/programme").get_data(as_text=True)
+    before = " ".join(client.get("/events/tinget/register").get_data(as_text=True).split())
+    assert "Sal A · Kultur · 2 platser kvar" in before
     session_id, slot_id = session_ids(app)["Kultur i hela länet"]
     submit(app.test_client(), "/events/tinget/register", registration_data(app) | {f"slot_{slot_id}": str(session_id)})
     page = client.get("/events/tinget/programme").get_data(as_text=True)
     assert "2 platser kvar" not in page and "1 plats kvar" in page
+    form = client.get("/events/tinget/register").get_data(as_text=True)
+    assert "Sal A · Kultur · 1 plats kvar" in " ".join(form.split())  # the form's labels too
+    assert "\x00" not in page + form  # no hole left unfilled
     client.get("/language/en")
     assert "1 place left" in client.get("/events/tinget/programme").get_data(as_text=True)
 
