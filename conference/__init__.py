@@ -63,6 +63,8 @@ def _init_login(app):
 def _register_blueprints(app):
     from conference.accounts.views import blueprint as accounts
     from conference.events.views import blueprint as events
+    from conference.mailings.views import blueprint as mailings
+    from conference.mailings.views import public as unsubscribe
     from conference.organiser import programme as _programme_editor  # noqa: F401  (its routes join organiser's)
     from conference.organiser.checkin import blueprint as checkin
     from conference.organiser.dashboard import blueprint as dashboard
@@ -71,7 +73,18 @@ def _register_blueprints(app):
     from conference.registration.views import blueprint as registration
     from conference.site.views import blueprint as site
 
-    for blueprint in (site, events, programme, registration, accounts, organiser, dashboard, checkin):
+    for blueprint in (
+        site,
+        events,
+        programme,
+        registration,
+        accounts,
+        organiser,
+        dashboard,
+        checkin,
+        mailings,
+        unsubscribe,
+    ):
         app.register_blueprint(blueprint)
 
 

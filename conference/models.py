@@ -3,7 +3,7 @@
 from conference.accounts.models import User
 from conference.audit.models import AuditEntry
 from conference.events.models import Event, Forum
-from conference.mailings.models import OutboxMessage
+from conference.mailings.models import Mailing, OutboxMessage, Unsubscribe
 from conference.programme.models import Room, Session, SessionChoice, Slot, Speaker, Track
 from conference.reference.models import Municipality, Sector
 from conference.registration.models import Registration
@@ -12,6 +12,7 @@ __all__ = [
     "AuditEntry",
     "Event",
     "Forum",
+    "Mailing",
     "Municipality",
     "OutboxMessage",
     "Registration",
@@ -22,5 +23,6 @@ __all__ = [
     "Slot",
     "Speaker",
     "Track",
+    "Unsubscribe",
     "User",
 ]

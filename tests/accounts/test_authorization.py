@@ -44,10 +44,30 @@ EXPECTED = {
     "organiser.new_session": ORGANISERS,
     "organiser.edit_session": ORGANISERS,
     "organiser.delete_session": ORGANISERS,
+    "mailings.archive": ORGANISERS,
+    "mailings.index": ORGANISERS,
+    "mailings.new": ORGANISERS,
+    "mailings.edit": ORGANISERS,
+    "mailings.show": ORGANISERS,
+    "mailings.preview": ORGANISERS,
+    "mailings.send_test": ORGANISERS,
+    "mailings.send": ORGANISERS,
+    "mailings.unschedule": ORGANISERS,
+    "mailings.retry": ORGANISERS,
 }
 
 
-SAMPLE_ARGUMENTS = {"event_id", "registration_id", "user_id", "session_id", "token", "slug", "action", "part"}
+SAMPLE_ARGUMENTS = {
+    "event_id",
+    "registration_id",
+    "user_id",
+    "session_id",
+    "mailing_id",
+    "token",
+    "slug",
+    "action",
+    "part",
+}
 
 
 def staff_routes(app):
@@ -97,13 +117,14 @@ def sample_values(app):
     with app.app_context():
         first = {
             table: db.session.scalar(db.select(db.text(f"min(id) FROM {table}")))
-            for table in ("event", "registration", '"user"', "session")
+            for table in ("event", "registration", '"user"', "session", "mailing")
         }
     values = {
         "event_id": first["event"],
         "registration_id": first["registration"],
         "user_id": first['"user"'],
         "session_id": first["session"] or 1,
+        "mailing_id": first["mailing"] or 1,
         "token": "not-a-real-token",
         "slug": "tinget",
         "action": "close",
