@@ -244,7 +244,7 @@ def _record_failure(message_id, error, *, permanent, report, attempted=True):
         row = session.get(OutboxMessage, message_id, populate_existing=True)
         if not attempted:
             row.attempts += 1
-        row.last_error = f"{type(error).__name__}: {error}"[:2000]
+        row.last_error = _describe(error)[:2000]
         row.claimed_until = None
         if permanent or row.attempts >= MAX_ATTEMPTS:
             row.status = OutboxStatus.FAILED
@@ -253,6 +253,17 @@ def _record_failure(message_id, error, *, permanent, report, attempted=True):
             row.status = OutboxStatus.QUEUED
             row.next_attempt_at = utcnow() + retry_delay(row.attempts)
             report.retrying += 1
+
+
+def _describe(error):
+    """The SMTP reply as the relay gave it (what an organiser can look up), else the exception."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused) and len(error.recipients) == 1:
+        ((code, reply),) = error.recipients.values()
+        return f"{code} {reply.decode(errors='replace')}"
+    if isinstance(error, smtplib.SMTPResponseException):
+        reply = error.smtp_error.decode(errors="replace") if isinstance(error.smtp_error, bytes) else error.smtp_error
+        return f"{error.smtp_code} {reply}"
+    return f"{type(error).__name__}: {error}"
 
 
 def retry_delay(attempts):

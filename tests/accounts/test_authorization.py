@@ -87,6 +87,7 @@ def test_each_staff_route_answers_each_visitor_as_it_must(app):
     create_event(app)
     submit(app.test_client(), "/events/tinget/register", registration_data(app))
     emails = {role: make_staff(app, role) for role in (REPRESENTATIVE, ORGANISER, ADMIN)}
+    make_mailing(app)
     values = sample_values(app)
     failures = []
     for rule in staff_routes(app):
@@ -108,6 +109,21 @@ def test_each_staff_route_answers_each_visitor_as_it_must(app):
             if not allowed and visitor != ANONYMOUS and status != 403:
                 failures.append(f"{visitor} {method} {url}: {status}, expected 403")
     assert failures == []
+
+
+def make_mailing(app):
+    from conference.accounts.models import User
+    from conference.events.models import Event
+    from conference.extensions import db
+    from conference.mailings.services import save_mailing
+
+    with app.app_context():
+        texts = {"subject_sv": "Tack", "body_sv": "Hej {first_name}", "subject_en": "", "body_en": ""}
+        save_mailing(
+            event_id=db.session.scalar(db.select(Event.id)),
+            fields={"kind": "follow_up", "audience": {}} | texts,
+            user=db.session.scalars(db.select(User)).first(),
+        )
 
 
 def sample_values(app):
