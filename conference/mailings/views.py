@@ -92,7 +92,13 @@ def show(mailing_id):
 
 
 def _show(mailing, send_form):
-    context = {"mailing": mailing, "event": mailing.event, "kinds": MAILING_KIND_NAMES, "actions": ConfirmForm()}
+    context = {
+        "mailing": mailing,
+        "event": mailing.event,
+        "kinds": MAILING_KIND_NAMES,
+        "actions": ConfirmForm(),
+        "send_form": send_form,
+    }
     if mailing.status == MailingStatus.QUEUED:
         status = request.args.get("status", "")
         status = status if status in set(OutboxStatus) else ""
@@ -118,14 +124,14 @@ def _show(mailing, send_form):
             "page_size": RECIPIENTS_PAGE_SIZE,
         }
     else:
-        context |= {"audience": audience(mailing.event_id, mailing.kind, mailing.audience), "send_form": send_form}
+        context["audience"] = audience(mailing.event_id, mailing.kind, mailing.audience)
     context["tests"] = db.session.scalars(
         db.select(OutboxMessage)
         .where(OutboxMessage.mailing_id == mailing.id, OutboxMessage.kind == MessageKind.MAILING_TEST)
         .order_by(OutboxMessage.id.desc())
         .limit(5)
     ).all()
-    return render_template("mailings/show.html", **context), 422 if send_form and send_form.errors else 200
+    return render_template("mailings/show.html", **context), 422 if send_form.errors else 200
 
 
 @blueprint.get("/mailings/<int:mailing_id>/preview")
