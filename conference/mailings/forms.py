@@ -25,7 +25,9 @@ def _required():
 
 class MailingForm(Form):
     kind = RadioField(
-        _l("Kind of mailing"), choices=list(MAILING_KIND_NAMES.items()), default=MailingKind.FOLLOW_UP.value
+        _l("Kind of mailing"),
+        choices=[SelectChoice(kind.value, name) for kind, name in MAILING_KIND_NAMES.items()],
+        default=MailingKind.FOLLOW_UP.value,
     )
     subject_sv = StringField(_l("Subject in Swedish"), validators=[_required(), Length(max=300)])
     body_sv = TextAreaField(
