@@ -10,9 +10,9 @@ from email.utils import make_msgid
 
 from flask import current_app
 from flask_mail import Message, sanitize_address
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, bindparam, or_, update
 
-from conference.database import after_commit, transaction, utcnow
+from conference.database import after_commit, transaction, utcnow, write_connection
 from conference.extensions import db
 from conference.mailings.models import OutboxMessage, OutboxStatus
 
@@ -161,24 +161,35 @@ def _render(batch, report):
 
 
 class _Sender:
-    """One worker's SMTP connection, reused from message to message and batch to batch."""
+    """One worker's SMTP connection, reused from message to message and batch to batch.
+
+    A message's success is committed together with the next message's attempt, one commit
+    per message: a worker that dies loses at most the record of the last message sent or in
+    flight, which is then sent again and shows a second attempt.
+    """
 
     def __init__(self):
         self.connection = None
         self.envelope_from = sanitize_address(current_app.config["MAIL_DEFAULT_SENDER"])
+        self.sent_unrecorded = None
 
     def send_batch(self, batch, report):
+        try:
+            self._send(batch, report)
+        finally:
+            self._record_attempt(None)
+
+    def _send(self, batch, report):
         for position, (message_id, recipient, raw) in enumerate(batch):
             try:
                 self.connection = self.connection or _smtp_connection()
             except (OSError, smtplib.SMTPException) as error:
                 # No relay to talk to: this message and the rest of the batch wait for a retry.
+                self._record_attempt(None)
                 for pending_id, _, _ in batch[position:]:
                     _record_failure(pending_id, error, permanent=False, report=report, attempted=False)
                 return
-            # Counted before the message goes: if the worker dies while sending, the retry
-            # shows a second attempt, so a possible duplicate is visible.
-            _begin_attempt(message_id)
+            self._record_attempt(message_id)
             try:
                 self.connection.sendmail(self.envelope_from, [recipient], raw.encode())
             except smtplib.SMTPRecipientsRefused as error:
@@ -186,15 +197,27 @@ class _Sender:
                 _record_failure(message_id, error, permanent=code >= 500, report=report)
             except smtplib.SMTPResponseException as error:
                 _record_failure(message_id, error, permanent=error.smtp_code >= 500, report=report)
-                if error.smtp_code in (421, 451) or not _still_connected(self.connection):
+                if error.smtp_code == 421 or not _still_connected(self.connection):
                     self.close()
             except (OSError, smtplib.SMTPException) as error:
                 # The connection broke: this message waits for a retry, the next one gets a new connection.
                 _record_failure(message_id, error, permanent=False, report=report)
                 self.close()
             else:
-                _record_sent(message_id)
+                self.sent_unrecorded = message_id
                 report.sent += 1
+
+    def _record_attempt(self, message_id):
+        """In one commit: the last message sent as sent, and `message_id`'s attempt counted
+        before it goes (so that a possible duplicate after a crash is visible)."""
+        if self.sent_unrecorded is None and message_id is None:
+            return
+        with write_connection() as connection:
+            if self.sent_unrecorded is not None:
+                connection.execute(_MARK_SENT, {"row_id": self.sent_unrecorded, "now": utcnow()})
+            if message_id is not None:
+                connection.execute(_COUNT_ATTEMPT, {"row_id": message_id})
+        self.sent_unrecorded = None
 
     def close(self):
         if self.connection is not None:
@@ -223,20 +246,13 @@ def _smtp_connection():
 
 
 _outbox = OutboxMessage.__table__
-
-
-def _begin_attempt(message_id):
-    with transaction() as session:
-        session.execute(update(_outbox).where(_outbox.c.id == message_id).values(attempts=_outbox.c.attempts + 1))
-
-
-def _record_sent(message_id):
-    with transaction() as session:
-        session.execute(
-            update(_outbox)
-            .where(_outbox.c.id == message_id)
-            .values(status=OutboxStatus.SENT, sent_at=utcnow(), claimed_until=None)
-        )
+# Built once: the worker runs them for every message.
+_MARK_SENT = (
+    update(_outbox)
+    .where(_outbox.c.id == bindparam("row_id"))
+    .values(status=OutboxStatus.SENT.value, sent_at=bindparam("now"), claimed_until=None)
+)
+_COUNT_ATTEMPT = update(_outbox).where(_outbox.c.id == bindparam("row_id")).values(attempts=_outbox.c.attempts + 1)
 
 
 def _record_failure(message_id, error, *, permanent, report, attempted=True):

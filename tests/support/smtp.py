@@ -21,7 +21,7 @@ class Inbox:
         self.deferred = 0
         # Seconds each message takes to accept, as a slow relay would.
         self.delay = 0.0
-        # The client end (address, port) of each SMTP connection that delivered a message.
+        # The client end (address, port) of each SMTP connection that sent a message's data.
         self.peers = set()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -34,12 +34,13 @@ class Inbox:
     async def handle_DATA(self, server, session, envelope):
         if self.delay:
             await asyncio.sleep(self.delay)
+        with self.condition:
+            self.peers.add(session.peer)
         if self.deferred < self.defer_first:
             self.deferred += 1
             return "451 4.3.0 Try again later"
         message = email.message_from_bytes(envelope.content, policy=policy.default)
         with self.condition:
-            self.peers.add(session.peer)
             self.messages.append(message)
             self.condition.notify_all()
         return "250 Message accepted"
