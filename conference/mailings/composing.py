@@ -6,6 +6,7 @@ is kept small: the Markdown is compiled once per language into pieces, and a rec
 message is those pieces joined with their values, escaped for HTML where needed.
 """
 
+import base64
 import binascii
 import html
 import re
@@ -28,6 +29,8 @@ PLACEHOLDERS = {
     "unsubscribe_link": _l("the link that unsubscribes from mailings"),
 }
 LINKS = {"manage_link", "unsubscribe_link"}
+# 45 bytes are 60 characters of base64: with "=?utf-8?b?" and "?=", 72 of the 75 allowed.
+ENCODED_WORD_BYTES = 45
 PLACEHOLDER = re.compile(r"\{([^{}\s]{1,40})\}")
 
 
@@ -91,12 +94,12 @@ class MessageWriter:
     """Writes finished messages fast: headers and MIME parts by hand, quoted-printable bodies."""
 
     def __init__(self, sender):
-        self.sender = sender if sender.isascii() else Header(sender, "utf-8").encode()
+        self.sender = sender if sender.isascii() else Header(sender, "utf-8").encode()  # once per mailing
         self.date = formatdate(usegmt=True)
         self.boundary = f"ting-{secrets.token_hex(12)}"
 
     def write(self, *, message_id, recipient, subject, text, html_body, unsubscribe_url):
-        encoded_subject = subject if subject.isascii() else Header(subject, "utf-8").encode()
+        encoded_subject = subject if subject.isascii() else encode_header(subject)
         document = (
             '<!doctype html>\n<html><head><meta charset="utf-8"></head>\n'
             '<body style="font-family: Arial, sans-serif; color: #1a1a1a; line-height: 1.5; max-width: 40em;">\n'
@@ -119,6 +122,21 @@ class MessageWriter:
             f"{_part('html', document)}"
             f"--{self.boundary}--\r\n"
         )
+
+
+def encode_header(text):
+    """`text` as RFC 2047 encoded words of at most 75 characters, whole characters in each;
+    what email.header does, at a fraction of its cost per message."""
+    words, word, size = [], [], 0
+    for character in text:
+        length = len(character.encode())
+        if size + length > ENCODED_WORD_BYTES:
+            words.append("".join(word))
+            word, size = [], 0
+        word.append(character)
+        size += length
+    words.append("".join(word))
+    return "\r\n ".join(f"=?utf-8?b?{base64.b64encode(part.encode()).decode()}?=" for part in words)
 
 
 def _part(subtype, content):

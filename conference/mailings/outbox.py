@@ -62,8 +62,14 @@ def enqueue_later(*, kind, recipient, registration=None, context=None):
 
 
 def new_message_id():
-    sender_domain = sanitize_address(current_app.config["MAIL_DEFAULT_SENDER"]).rpartition("@")[2].rstrip(">")
-    return make_msgid(domain=sender_domain or "ting.localhost")
+    return make_msgid(domain=message_id_domain())
+
+
+def message_id_domain():
+    """The sender's domain, for Message-IDs."""
+    return (
+        sanitize_address(current_app.config["MAIL_DEFAULT_SENDER"]).rpartition("@")[2].rstrip(">") or "ting.localhost"
+    )
 
 
 def _add(kind, recipient, registration, context):

@@ -7,6 +7,7 @@ thread) fixes the recipient list and queues the messages before it delivers.
 """
 
 from dataclasses import dataclass
+from email.utils import make_msgid
 
 from flask import current_app
 from flask_babel import force_locale
@@ -29,8 +30,8 @@ from conference.mailings.models import (
     OutboxMessage,
     OutboxStatus,
 )
-from conference.mailings.outbox import before_delivery, new_message_id, wake_delivery
-from conference.mailings.unsubscribes import unsubscribe_url
+from conference.mailings.outbox import before_delivery, message_id_domain, new_message_id, wake_delivery
+from conference.mailings.unsubscribes import unsubscribe_token, unsubscribe_url_prefix
 from conference.programme.models import ChoiceStatus, Session, SessionChoice, Slot
 from conference.registration.models import Registration
 
@@ -104,11 +105,12 @@ def queue_mailing(*, mailing_id):
         recipients = audience(mailing.event_id, mailing.kind, mailing.audience).recipients
         renderer = Renderer(mailing)
         writer = MessageWriter(current_app.config["MAIL_DEFAULT_SENDER"])
+        domain = message_id_domain()
         now = utcnow()
         rows = []
         for recipient in recipients:
             subject, text, html, _language = renderer.render(recipient)
-            message_id = new_message_id()
+            message_id = make_msgid(domain=domain)
             raw = writer.write(
                 message_id=message_id,
                 recipient=recipient.email,
@@ -131,7 +133,8 @@ def queue_mailing(*, mailing_id):
                     "attempts": 0,
                     "last_error": "",
                     "created_at": now,
-                    "next_attempt_at": now,
+                    # Due from the mailing's time, so the delivery run that queued them sends them.
+                    "next_attempt_at": mailing.scheduled_at,
                 }
             )
         for start in range(0, len(rows), INSERT_CHUNK):
@@ -245,6 +248,7 @@ class Renderer:
             self.templates["en"] = _template(mailing, "en", mailing.subject_en, mailing.body_en)
         self.sessions = sessions_by_registration(mailing.event_id)
         self.manage_prefix = public_url("registration.manage", token="-").removesuffix("-")
+        self.unsubscribe_prefix = unsubscribe_url_prefix()
         self._last = (None, None)
 
     def values(self, recipient):
@@ -259,7 +263,7 @@ class Renderer:
                     "event": self.event.title,
                     "sessions": self.sessions.get(recipient.id, ""),
                     "manage_link": self.manage_prefix + recipient.token,
-                    "unsubscribe_link": unsubscribe_url(recipient.email),
+                    "unsubscribe_link": self.unsubscribe_prefix + unsubscribe_token(recipient.email),
                 },
             )
         return self._last[1]
@@ -272,18 +276,23 @@ class Renderer:
 
 def sessions_by_registration(event_id):
     """registration id → the sessions they chose, one per line with the time, in time order."""
-    rows = db.session.execute(
-        db.select(SessionChoice.registration_id, Session.title, Slot.starts_at, Slot.ends_at)
-        .join(Session, Session.id == SessionChoice.session_id)
+    lines = {
+        session_id: f"{local_time(starts_at):%H:%M}–{local_time(ends_at):%H:%M} {title}"
+        for session_id, title, starts_at, ends_at in db.session.execute(
+            db.select(Session.id, Session.title, Slot.starts_at, Slot.ends_at)
+            .join(Slot, Slot.id == Session.slot_id)
+            .where(Slot.event_id == event_id)
+        )
+    }
+    chosen = {}
+    for registration_id, session_id in db.session.execute(
+        db.select(SessionChoice.registration_id, SessionChoice.session_id)
         .join(Slot, Slot.id == SessionChoice.slot_id)
         .where(Slot.event_id == event_id, SessionChoice.status == ChoiceStatus.CONFIRMED)
         .order_by(SessionChoice.registration_id, Slot.starts_at)
-    ).all()
-    lines = {}
-    for registration_id, title, starts_at, ends_at in rows:
-        when = f"{local_time(starts_at):%H:%M}–{local_time(ends_at):%H:%M}"
-        lines.setdefault(registration_id, []).append(f"{when} {title}")
-    return {registration_id: "\n".join(items) for registration_id, items in lines.items()}
+    ):
+        chosen.setdefault(registration_id, []).append(lines[session_id])
+    return {registration_id: "\n".join(items) for registration_id, items in chosen.items()}
 
 
 def _template(mailing, language, subject, body):

@@ -12,6 +12,7 @@ from conference.events.calendar import local_wall_time
 from conference.extensions import db
 from conference.mailings.models import Mailing, MailingStatus, OutboxMessage, Unsubscribe
 from conference.registration.models import Registration
+from tests.conftest import close_app, make_app
 from tests.support.factories import reference_ids, registration_data
 from tests.support.forms import hidden_fields, submit
 from tests.support.mailings import (
@@ -29,6 +30,15 @@ from tests.support.mailings import (
     text_of,
 )
 from tests.support.staff import staff_client
+
+
+@pytest.fixture
+def app(database_url, smtp_server):
+    """The app without in-process delivery: each test delivers when it means to, and may
+    deliver as at a later time without racing the delivery thread."""
+    app = make_app(database_url, smtp_server.port, MAIL_DELIVER_INLINE=False)
+    yield app
+    close_app(app)
 
 
 @pytest.fixture
@@ -193,6 +203,7 @@ def test_preview_shows_any_recipient_and_a_test_goes_to_the_organiser_only(app, 
         f"/staff/mailings/{mailing_id}/test",
     )
     assert response.status_code == 303
+    deliver_all(app)
     (test,) = mailing_messages(inbox, 1)
     assert test["To"] == "organiser@example.se"
     assert test["Subject"] == "[Test] Thanks FörnamnB"
