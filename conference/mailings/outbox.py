@@ -10,7 +10,7 @@ from email.utils import make_msgid
 
 from flask import current_app
 from flask_mail import Message, sanitize_address
-from sqlalchemy import and_, bindparam, or_, update
+from sqlalchemy import and_, bindparam, case, null, or_, update
 
 from conference.database import after_commit, transaction, utcnow, write_connection
 from conference.extensions import db
@@ -219,10 +219,9 @@ class _Sender:
         if self.sent_unrecorded is None and message_id is None:
             return
         with write_connection() as connection:
-            if self.sent_unrecorded is not None:
-                connection.execute(_MARK_SENT, {"row_id": self.sent_unrecorded, "now": utcnow()})
-            if message_id is not None:
-                connection.execute(_COUNT_ATTEMPT, {"row_id": message_id})
+            connection.execute(
+                _SENT_AND_ATTEMPT, {"sent_id": self.sent_unrecorded, "attempt_id": message_id, "now": utcnow()}
+            )
         self.sent_unrecorded = None
 
     def close(self):
@@ -252,13 +251,20 @@ def _smtp_connection():
 
 
 _outbox = OutboxMessage.__table__
-# Built once: the worker runs them for every message.
-_MARK_SENT = (
+# Built once, and one statement (a round trip less to PostgreSQL): the worker runs it for
+# every message, marking the last one sent and counting the next one's attempt.
+_is_sent = _outbox.c.id == bindparam("sent_id")
+_is_attempt = _outbox.c.id == bindparam("attempt_id")
+_SENT_AND_ATTEMPT = (
     update(_outbox)
-    .where(_outbox.c.id == bindparam("row_id"))
-    .values(status=OutboxStatus.SENT.value, sent_at=bindparam("now"), claimed_until=None)
+    .where(or_(_is_sent, _is_attempt))
+    .values(
+        status=case((_is_sent, OutboxStatus.SENT.value), else_=_outbox.c.status),
+        sent_at=case((_is_sent, bindparam("now")), else_=_outbox.c.sent_at),
+        claimed_until=case((_is_sent, null()), else_=_outbox.c.claimed_until),
+        attempts=case((_is_attempt, _outbox.c.attempts + 1), else_=_outbox.c.attempts),
+    )
 )
-_COUNT_ATTEMPT = update(_outbox).where(_outbox.c.id == bindparam("row_id")).values(attempts=_outbox.c.attempts + 1)
 
 
 def _record_failure(message_id, error, *, permanent, report, attempted=True):
