@@ -99,6 +99,8 @@ class MessageWriter:
         self.boundary = f"ting-{secrets.token_hex(12)}"
 
     def write(self, *, message_id, recipient, subject, text, html_body, unsubscribe_url):
+        # One line whatever a placeholder's value holds: a line break would start a header of its own.
+        subject = " ".join(subject.split())
         encoded_subject = subject if subject.isascii() else encode_header(subject)
         document = (
             '<!doctype html>\n<html><head><meta charset="utf-8"></head>\n'

@@ -310,3 +310,16 @@ def test_malformed_or_unknown_mailing_ids_are_not_found(organiser):
 def register_late(app, letter):
     data = registration_data(app, email=address(letter), first_name=f"Förnamn{letter}", consent_mailings="y")
     assert submit(app.test_client(), "/events/tinget/register", data).status_code == 303
+
+
+def test_a_line_break_in_a_name_cannot_add_a_header(app, organiser, event_id, inbox):
+    data = registration_data(
+        app, email="eva@example.se", first_name="Eva\r\nBcc: evil@example.se", consent_mailings="y"
+    )
+    assert submit(app.test_client(), "/events/tinget/register", data).status_code == 303
+    mailing_id = mailing_id_of(compose(organiser, event_id, subject="Tack {first_name}", status="waitlisted"))
+    send_now(organiser, mailing_id)
+    deliver_all(app)
+    to_eva = [message for message in mailing_messages(inbox, 2) if message["To"] == "eva@example.se"]
+    assert [message["Subject"] for message in to_eva] == ["Tack Eva Bcc: evil@example.se"]
+    assert to_eva[0]["Bcc"] is None
