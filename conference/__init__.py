@@ -68,6 +68,8 @@ def _register_blueprints(app):
     from conference.events.views import blueprint as events
     from conference.forums.views import blueprint as forums
     from conference.invitations.views import blueprint as invitations
+    from conference.mailings.views import blueprint as mailings
+    from conference.mailings.views import public as unsubscribe
     from conference.organiser import programme as _programme_editor  # noqa: F401  (its routes join organiser's)
     from conference.organiser.checkin import blueprint as checkin
     from conference.organiser.dashboard import blueprint as dashboard
@@ -94,6 +96,8 @@ def _register_blueprints(app):
         participants,
         privacy,
         api,
+        mailings,
+        unsubscribe,
     ):
         app.register_blueprint(blueprint)
 

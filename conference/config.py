@@ -51,6 +51,10 @@ def from_environment():
         # On the embedded default the outbox is also delivered by the web process after
         # each commit; production runs `flask mail deliver` workers instead.
         "MAIL_DELIVER_INLINE": _bool("MAIL_DELIVER_INLINE", is_sqlite and mail_server is not None),
+        # How long a delivery worker's claim on a batch lasts: after that, a worker that died
+        # is presumed dead and its messages are sent by another. Long enough for a whole
+        # batch to time out message by message.
+        "MAIL_CLAIM_LEASE_SECONDS": float(os.environ.get("MAIL_CLAIM_LEASE_SECONDS", "1800")),
         "BABEL_DEFAULT_LOCALE": "sv",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Stockholm",
         "LANGUAGES": ("sv", "en"),

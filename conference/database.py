@@ -47,6 +47,18 @@ def transaction():
         callback()
 
 
+@contextmanager
+def write_connection():
+    """A write transaction on a bare connection, for hot paths that need no ORM session
+    (the delivery worker's bookkeeping, one commit per message)."""
+    token = _begin_immediate.set(True)
+    try:
+        with db.engine.begin() as connection:
+            yield connection
+    finally:
+        _begin_immediate.reset(token)
+
+
 def after_commit(callback):
     """Call `callback` once the current `transaction()` has committed."""
     callbacks = db.session().info.setdefault("after_commit", [])

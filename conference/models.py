@@ -4,7 +4,7 @@ from conference.accounts.models import User
 from conference.audit.models import AuditEntry
 from conference.events.models import Event, Forum
 from conference.invitations.models import Invitation
-from conference.mailings.models import OutboxMessage
+from conference.mailings.models import Mailing, OutboxMessage, Unsubscribe
 from conference.participants.models import ApiToken
 from conference.programme.models import Room, Session, SessionChoice, Slot, Speaker, Track
 from conference.reference.models import Municipality, Sector
@@ -16,6 +16,7 @@ __all__ = [
     "Event",
     "Forum",
     "Invitation",
+    "Mailing",
     "Municipality",
     "OutboxMessage",
     "Registration",
@@ -26,5 +27,6 @@ __all__ = [
     "Slot",
     "Speaker",
     "Track",
+    "Unsubscribe",
     "User",
 ]

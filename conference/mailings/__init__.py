@@ -1,1 +1,1 @@
-"""Outgoing mail: the outbox, its delivery worker, and (later) follow-up mailings."""
+"""Outgoing mail: the outbox and its delivery worker, and follow-up mailings (compose, audience, send, track, unsubscribe)."""

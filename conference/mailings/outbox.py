@@ -10,15 +10,13 @@ from email.utils import make_msgid
 
 from flask import current_app
 from flask_mail import Message, sanitize_address
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, bindparam, case, null, or_, update
 
-from conference.database import after_commit, transaction, utcnow
+from conference.database import after_commit, transaction, utcnow, write_connection
 from conference.extensions import db
 from conference.mailings.models import OutboxMessage, OutboxStatus
 
 SMTP_TIMEOUT_SECONDS = 30
-# Long enough for a whole batch to time out message by message before another worker may take it over.
-CLAIM_LEASE = timedelta(minutes=30)
 MAX_ATTEMPTS = 8
 
 
@@ -32,6 +30,8 @@ class Mail:
 
 # kind → function(OutboxMessage) → Mail, for messages rendered when they are delivered
 RENDERERS = {}
+# functions(now) that add due messages to the outbox before each delivery run (scheduled mailings)
+BEFORE_DELIVERY = []
 
 
 def renders(*kinds):
@@ -61,17 +61,27 @@ def enqueue_later(*, kind, recipient, registration=None, context=None):
     return _add(kind, recipient, registration, context=context or {})
 
 
+def new_message_id():
+    return make_msgid(domain=message_id_domain())
+
+
+def message_id_domain():
+    """The sender's domain, for Message-IDs."""
+    return (
+        sanitize_address(current_app.config["MAIL_DEFAULT_SENDER"]).rpartition("@")[2].rstrip(">") or "ting.localhost"
+    )
+
+
 def _add(kind, recipient, registration, context):
-    sender_domain = sanitize_address(current_app.config["MAIL_DEFAULT_SENDER"]).rpartition("@")[2].rstrip(">")
     row = OutboxMessage(
         kind=kind,
         registration=registration,
         recipient=recipient,
         context=context,
-        message_id=make_msgid(domain=sender_domain or "ting.localhost"),
+        message_id=new_message_id(),
     )
     db.session.add(row)
-    after_commit(_wake_inline_delivery)
+    after_commit(wake_delivery)
     return row
 
 
@@ -97,11 +107,24 @@ class DeliveryReport:
 
 
 def deliver_due(*, batch_size=50, now=None, ignore_backoff=False):
-    """Send every message that is due, batch by batch over one SMTP connection each."""
+    """Send every message that is due, batch by batch, over one SMTP connection kept open
+    across batches and opened again when it breaks."""
+    for queue_due in BEFORE_DELIVERY:
+        queue_due(now or utcnow())
     report = DeliveryReport()
-    while batch := _claim_batch(batch_size, now=now, ignore_backoff=ignore_backoff):
-        _send_batch(_render(batch, report), report)
+    sender = _Sender()
+    try:
+        while batch := _claim_batch(batch_size, now=now, ignore_backoff=ignore_backoff):
+            sender.send_batch(_render(batch, report), report)
+    finally:
+        sender.close()
     return report
+
+
+def before_delivery(function):
+    """Register `function(now)` to run before each delivery run."""
+    BEFORE_DELIVERY.append(function)
+    return function
 
 
 def _claim_batch(batch_size, *, now, ignore_backoff):
@@ -117,9 +140,10 @@ def _claim_batch(batch_size, *, now, ignore_backoff):
             .limit(batch_size)
             .with_for_update(skip_locked=True)
         ).all()
+        lease = timedelta(seconds=current_app.config["MAIL_CLAIM_LEASE_SECONDS"])
         for row in rows:
             row.status = OutboxStatus.SENDING
-            row.claimed_until = now + CLAIM_LEASE
+            row.claimed_until = now + lease
         return [(row.id, row.recipient, row.raw_message) for row in rows]
 
 
@@ -136,42 +160,82 @@ def _render(batch, report):
                     row.raw_message = raw = _raw_message(row.message_id, recipient, mail)
             except Exception as error:  # a message that cannot be rendered must not stop the others
                 current_app.logger.exception("Could not render outbox message %s", message_id)
-                _record_failure(message_id, error, permanent=True, report=report)
+                _record_failure(message_id, error, permanent=True, report=report, attempted=False)
                 continue
         rendered.append((message_id, recipient, raw))
     return rendered
 
 
-def _send_batch(batch, report):
-    if not batch:
-        return
-    envelope_from = sanitize_address(current_app.config["MAIL_DEFAULT_SENDER"])
-    try:
-        connection = _smtp_connection()
-    except (OSError, smtplib.SMTPException) as error:
-        for message_id, _, _ in batch:
-            _record_failure(message_id, error, permanent=False, report=report)
-        return
-    try:
+class _Sender:
+    """One worker's SMTP connection, reused from message to message and batch to batch.
+
+    A message's success is committed together with the next message's attempt, one commit
+    per message: a worker that dies loses at most the record of the last message sent or in
+    flight, which is then sent again and shows a second attempt.
+    """
+
+    def __init__(self):
+        self.connection = None
+        self.envelope_from = sanitize_address(current_app.config["MAIL_DEFAULT_SENDER"])
+        self.sent_unrecorded = None
+
+    def send_batch(self, batch, report):
+        try:
+            self._send(batch, report)
+        finally:
+            self._record_attempt(None)
+
+    def _send(self, batch, report):
         for position, (message_id, recipient, raw) in enumerate(batch):
             try:
-                connection.sendmail(envelope_from, [recipient], raw.encode())
+                self.connection = self.connection or _smtp_connection()
+            except (OSError, smtplib.SMTPException) as error:
+                # No relay to talk to: this message and the rest of the batch wait for a retry.
+                self._record_attempt(None)
+                for pending_id, _, _ in batch[position:]:
+                    _record_failure(pending_id, error, permanent=False, report=report, attempted=False)
+                return
+            self._record_attempt(message_id)
+            try:
+                self.connection.sendmail(self.envelope_from, [recipient], raw.encode())
             except smtplib.SMTPRecipientsRefused as error:
                 code, _ = error.recipients.get(recipient, (550, b""))
                 _record_failure(message_id, error, permanent=code >= 500, report=report)
             except smtplib.SMTPResponseException as error:
                 _record_failure(message_id, error, permanent=error.smtp_code >= 500, report=report)
+                if error.smtp_code == 421 or not _still_connected(self.connection):
+                    self.close()
             except (OSError, smtplib.SMTPException) as error:
-                # The connection is gone: this message and the rest of the batch wait for a retry.
-                for pending_id, _, _ in batch[position:]:
-                    _record_failure(pending_id, error, permanent=False, report=report)
-                return
+                # The connection broke: this message waits for a retry, the next one gets a new connection.
+                _record_failure(message_id, error, permanent=False, report=report)
+                self.close()
             else:
-                _record_sent(message_id)
+                self.sent_unrecorded = message_id
                 report.sent += 1
-    finally:
-        with contextlib.suppress(OSError, smtplib.SMTPException):
-            connection.quit()
+
+    def _record_attempt(self, message_id):
+        """In one commit: the last message sent as sent, and `message_id`'s attempt counted
+        before it goes (so that a possible duplicate after a crash is visible)."""
+        if self.sent_unrecorded is None and message_id is None:
+            return
+        with write_connection() as connection:
+            connection.execute(
+                _SENT_AND_ATTEMPT, {"sent_id": self.sent_unrecorded, "attempt_id": message_id, "now": utcnow()}
+            )
+        self.sent_unrecorded = None
+
+    def close(self):
+        if self.connection is not None:
+            with contextlib.suppress(OSError, smtplib.SMTPException):
+                self.connection.quit()
+            self.connection = None
+
+
+def _still_connected(connection):
+    try:
+        return connection.noop()[0] == 250
+    except (OSError, smtplib.SMTPException):
+        return False
 
 
 def _smtp_connection():
@@ -186,20 +250,29 @@ def _smtp_connection():
     return connection
 
 
-def _record_sent(message_id):
-    with transaction() as session:
-        row = session.get(OutboxMessage, message_id)
-        row.status = OutboxStatus.SENT
-        row.attempts += 1
-        row.sent_at = utcnow()
-        row.claimed_until = None
+_outbox = OutboxMessage.__table__
+# Built once, and one statement (a round trip less to PostgreSQL): the worker runs it for
+# every message, marking the last one sent and counting the next one's attempt.
+_is_sent = _outbox.c.id == bindparam("sent_id")
+_is_attempt = _outbox.c.id == bindparam("attempt_id")
+_SENT_AND_ATTEMPT = (
+    update(_outbox)
+    .where(or_(_is_sent, _is_attempt))
+    .values(
+        status=case((_is_sent, OutboxStatus.SENT.value), else_=_outbox.c.status),
+        sent_at=case((_is_sent, bindparam("now")), else_=_outbox.c.sent_at),
+        claimed_until=case((_is_sent, null()), else_=_outbox.c.claimed_until),
+        attempts=case((_is_attempt, _outbox.c.attempts + 1), else_=_outbox.c.attempts),
+    )
+)
 
 
-def _record_failure(message_id, error, *, permanent, report):
+def _record_failure(message_id, error, *, permanent, report, attempted=True):
     with transaction() as session:
-        row = session.get(OutboxMessage, message_id)
-        row.attempts += 1
-        row.last_error = f"{type(error).__name__}: {error}"[:2000]
+        row = session.get(OutboxMessage, message_id, populate_existing=True)
+        if not attempted:
+            row.attempts += 1
+        row.last_error = _describe(error)[:2000]
         row.claimed_until = None
         if permanent or row.attempts >= MAX_ATTEMPTS:
             row.status = OutboxStatus.FAILED
@@ -208,6 +281,17 @@ def _record_failure(message_id, error, *, permanent, report):
             row.status = OutboxStatus.QUEUED
             row.next_attempt_at = utcnow() + retry_delay(row.attempts)
             report.retrying += 1
+
+
+def _describe(error):
+    """The SMTP reply as the relay gave it (what an organiser can look up), else the exception."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused) and len(error.recipients) == 1:
+        ((code, reply),) = error.recipients.values()
+        return f"{code} {reply.decode(errors='replace')}"
+    if isinstance(error, smtplib.SMTPResponseException):
+        reply = error.smtp_error.decode(errors="replace") if isinstance(error.smtp_error, bytes) else error.smtp_error
+        return f"{error.smtp_code} {reply}"
+    return f"{type(error).__name__}: {error}"
 
 
 def retry_delay(attempts):
@@ -254,7 +338,8 @@ class InlineDelivery:
                     db.session.remove()
 
 
-def _wake_inline_delivery():
+def wake_delivery():
+    """After a commit that queued mail: the embedded default's delivery thread starts on it."""
     inline = current_app.extensions.get("ting_inline_delivery")
     if inline is not None:
         inline.wake()

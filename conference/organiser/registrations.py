@@ -60,7 +60,7 @@ class Filters:
 
 def registration_page(event_id, filters):
     """(registrations on the page with sector and municipality loaded, total matching)."""
-    conditions = _conditions(event_id, filters)
+    conditions = filter_conditions(event_id, filters)
     total = db.session.scalar(db.select(func.count()).select_from(Registration).where(*conditions))
     order = [column.desc() if filters.descending else column.asc() for column in SORTS[filters.sort]]
     rows = db.session.scalars(
@@ -74,7 +74,7 @@ def registration_page(event_id, filters):
     return rows, total
 
 
-def _conditions(event_id, filters):
+def filter_conditions(event_id, filters):
     conditions = [Registration.event_id == event_id]
     if filters.q:
         # As at the door: case and accents aside, every word, or the check-in code.

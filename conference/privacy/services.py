@@ -17,7 +17,7 @@ from conference.database import lock, transaction, utcnow
 from conference.events.models import Event
 from conference.extensions import db
 from conference.invitations.services import erase_invitations
-from conference.mailings.models import OutboxMessage, OutboxStatus
+from conference.mailings.models import Mailing, MessageKind, OutboxMessage, OutboxStatus
 from conference.organiser.checkin_services import fold
 from conference.programme.models import ChoiceStatus
 from conference.programme.services import agenda
@@ -249,8 +249,20 @@ def _erase_invitations(event_id, ids, needles, whole_event):
         erase_invitations(event_id=event_id, email=email)
 
 
+def _erase_mailing_tests(event_id, ids, needles, whole_event):
+    """Test copies of the event's mailings: each was rendered as an attendee would get it and
+    sent to an organiser, so it may be anyone's. They are disposable: all of them go."""
+    mailing_ids = db.select(Mailing.id).where(Mailing.event_id == event_id).scalar_subquery()
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.kind == MessageKind.MAILING_TEST, OutboxMessage.mailing_id.in_(mailing_ids))
+        .values(subject="", raw_message=None, context={})
+        .execution_options(synchronize_session=False)
+    )
+
+
 # Add the eraser of each table that holds attendees' personal data here.
-ERASERS = (_erase_outbox, _erase_audit, _erase_invitations)
+ERASERS = (_erase_outbox, _erase_audit, _erase_invitations, _erase_mailing_tests)
 
 
 def _needles(registrations):

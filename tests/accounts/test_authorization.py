@@ -58,6 +58,16 @@ EXPECTED = {
     "participants.create_token": {REPRESENTATIVE},
     "participants.revoke_token": {REPRESENTATIVE},
     "privacy.erase": ORGANISERS,
+    "mailings.archive": ORGANISERS,
+    "mailings.index": ORGANISERS,
+    "mailings.new": ORGANISERS,
+    "mailings.edit": ORGANISERS,
+    "mailings.show": ORGANISERS,
+    "mailings.preview": ORGANISERS,
+    "mailings.send_test": ORGANISERS,
+    "mailings.send": ORGANISERS,
+    "mailings.unschedule": ORGANISERS,
+    "mailings.retry": ORGANISERS,
 }
 
 
@@ -66,6 +76,7 @@ SAMPLE_ARGUMENTS = {
     "registration_id",
     "user_id",
     "session_id",
+    "mailing_id",
     "token",
     "slug",
     "action",
@@ -92,6 +103,7 @@ def test_each_staff_route_answers_each_visitor_as_it_must(app):
     create_forum(app)
     submit(app.test_client(), "/events/tinget/register", registration_data(app))
     emails = {role: make_staff(app, role) for role in (REPRESENTATIVE, ORGANISER, ADMIN)}
+    make_mailing(app)
     values = sample_values(app)
     failures = []
     for rule in staff_routes(app):
@@ -115,6 +127,21 @@ def test_each_staff_route_answers_each_visitor_as_it_must(app):
     assert failures == []
 
 
+def make_mailing(app):
+    from conference.accounts.models import User
+    from conference.events.models import Event
+    from conference.extensions import db
+    from conference.mailings.services import save_mailing
+
+    with app.app_context():
+        texts = {"subject_sv": "Tack", "body_sv": "Hej {first_name}", "subject_en": "", "body_en": ""}
+        save_mailing(
+            event_id=db.session.scalar(db.select(Event.id)),
+            fields={"kind": "follow_up", "audience": {}} | texts,
+            user=db.session.scalars(db.select(User)).first(),
+        )
+
+
 def sample_values(app):
     """A real row id for each kind of id a staff route takes, so a 404 cannot hide a missing rule."""
     from conference.extensions import db
@@ -122,13 +149,14 @@ def sample_values(app):
     with app.app_context():
         first = {
             table: db.session.scalar(db.select(db.text(f"min(id) FROM {table}")))
-            for table in ("event", "registration", '"user"', "session", "forum")
+            for table in ("event", "registration", '"user"', "session", "forum", "mailing")
         }
     values = {
         "event_id": first["event"],
         "registration_id": first["registration"],
         "user_id": first['"user"'],
         "session_id": first["session"] or 1,
+        "mailing_id": first["mailing"] or 1,
         "token": "not-a-real-token",
         "slug": "tinget",
         "action": "close",

@@ -1,5 +1,6 @@
 """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps what it receives."""
 
+import asyncio
 import email
 import threading
 from email import policy
@@ -15,6 +16,13 @@ class Inbox:
         self.condition = threading.Condition()
         # recipient address → SMTP reply given instead of accepting, e.g. "550 5.1.1 No such user"
         self.refuse = {}
+        # How many messages, from the first on, get a temporary refusal after their DATA.
+        self.defer_first = 0
+        self.deferred = 0
+        # Seconds each message takes to accept, as a slow relay would.
+        self.delay = 0.0
+        # The client end (address, port) of each SMTP connection that sent a message's data.
+        self.peers = set()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         reply = self.refuse.get(address.lower())
@@ -24,6 +32,13 @@ class Inbox:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        with self.condition:
+            self.peers.add(session.peer)
+        if self.deferred < self.defer_first:
+            self.deferred += 1
+            return "451 4.3.0 Try again later"
         message = email.message_from_bytes(envelope.content, policy=policy.default)
         with self.condition:
             self.messages.append(message)
