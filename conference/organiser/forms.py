@@ -124,14 +124,34 @@ class TrackForm(Form):
         validators=[_required(), Regexp(r"^#[0-9a-fA-F]{6}$", message=_l("A colour like #8a1c5b."))],
     )
 
+    def values(self):
+        """What add_track and change_track take."""
+        return {"name": self.name.data.strip(), "colour": self.colour.data}
+
+    def fill_from(self, track):
+        self.name.data, self.colour.data = track.name, track.colour
+
 
 class RoomForm(Form):
     name = StringField(_l("Name"), validators=[_required(), Length(max=100)])
     capacity = IntegerField(
         _l("Places"),
+        description=_l("Sessions without places of their own have the room's. Empty: no limit."),
         validators=[Optional(), NumberRange(min=0, max=100000, message=_l("A number from 0 to 100 000."))],
     )
     accessibility_notes = StringField(_l("Accessibility"), validators=[Optional(), Length(max=500)])
+
+    def values(self):
+        """What add_room and change_room take."""
+        return {
+            "name": self.name.data.strip(),
+            "capacity": self.capacity.data,
+            "accessibility_notes": (self.accessibility_notes.data or "").strip(),
+        }
+
+    def fill_from(self, room):
+        self.name.data, self.capacity.data = room.name, room.capacity
+        self.accessibility_notes.data = room.accessibility_notes
 
 
 class SlotForm(Form):
@@ -139,8 +159,17 @@ class SlotForm(Form):
     starts_at = _when(_l("Starts (Stockholm time)"))
     ends_at = _when(_l("Ends (Stockholm time)"))
 
-    def times(self):
-        return utc_from_local(self.starts_at.data), utc_from_local(self.ends_at.data)
+    def values(self):
+        """What add_slot and change_slot take: the times in UTC."""
+        return {
+            "label": self.label.data.strip(),
+            "starts_at": utc_from_local(self.starts_at.data),
+            "ends_at": utc_from_local(self.ends_at.data),
+        }
+
+    def fill_from(self, slot):
+        self.label.data = slot.label
+        self.starts_at.data, self.ends_at.data = local_wall_time(slot.starts_at), local_wall_time(slot.ends_at)
 
 
 class SessionForm(Form):

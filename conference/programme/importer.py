@@ -333,7 +333,9 @@ def _yaml_people(items, check):
 
 def _save(event, programme):
     tracks = {track.name: track for track in event.tracks}
-    for position, (name, colour) in enumerate(programme.tracks.items(), start=len(tracks)):
+    # Past the last place, not the count: a removed knowledge area leaves a gap.
+    after = max((track.sort_order for track in event.tracks), default=-1) + 1
+    for position, (name, colour) in enumerate(programme.tracks.items(), start=after):
         if name not in tracks:
             tracks[name] = Track(name=name, colour=colour, sort_order=position)
             event.tracks.append(tracks[name])

@@ -5,6 +5,7 @@ import pytest
 
 from tests.support.factories import create_event, create_forum, registration_data
 from tests.support.forms import hidden_fields, submit
+from tests.support.programme import import_small_programme
 from tests.support.staff import make_staff, sign_in
 
 ANONYMOUS, REPRESENTATIVE, ORGANISER, ADMIN = "anonymous", "sector_representative", "organiser", "admin"
@@ -44,6 +45,12 @@ EXPECTED = {
     "organiser.new_session": ORGANISERS,
     "organiser.edit_session": ORGANISERS,
     "organiser.delete_session": ORGANISERS,
+    "organiser.edit_track": ORGANISERS,
+    "organiser.remove_track": ORGANISERS,
+    "organiser.edit_room": ORGANISERS,
+    "organiser.remove_room": ORGANISERS,
+    "organiser.edit_slot": ORGANISERS,
+    "organiser.remove_slot": ORGANISERS,
     "forums.forums_list": ORGANISERS,
     "forums.new_forum": ORGANISERS,
     "forums.forum": ORGANISERS,
@@ -82,6 +89,9 @@ SAMPLE_ARGUMENTS = {
     "action",
     "part",
     "forum_id",
+    "track_id",
+    "room_id",
+    "slot_id",
 }
 
 
@@ -101,6 +111,7 @@ def test_every_staff_route_has_a_rule(app):
 def test_each_staff_route_answers_each_visitor_as_it_must(app):
     create_event(app)
     create_forum(app)
+    import_small_programme(app)
     submit(app.test_client(), "/events/tinget/register", registration_data(app))
     emails = {role: make_staff(app, role) for role in (REPRESENTATIVE, ORGANISER, ADMIN)}
     make_mailing(app)
@@ -149,7 +160,7 @@ def sample_values(app):
     with app.app_context():
         first = {
             table: db.session.scalar(db.select(db.text(f"min(id) FROM {table}")))
-            for table in ("event", "registration", '"user"', "session", "forum", "mailing")
+            for table in ("event", "registration", '"user"', "session", "forum", "mailing", "track", "room", "slot")
         }
     values = {
         "event_id": first["event"],
@@ -162,6 +173,9 @@ def sample_values(app):
         "action": "close",
         "part": "tracks",
         "forum_id": first["forum"],
+        "track_id": first["track"],
+        "room_id": first["room"],
+        "slot_id": first["slot"],
     }
     assert set(values) == SAMPLE_ARGUMENTS
     return values

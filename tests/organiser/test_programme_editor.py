@@ -5,15 +5,16 @@ import re
 from conference.extensions import db
 from conference.programme.models import Session
 from tests.support.factories import create_event
-from tests.support.forms import hidden_fields
+from tests.support.forms import hidden_fields, submit
+from tests.support.programme import import_small_programme
 from tests.support.staff import staff_client
 
 
-def event_id(app):
+def event_id(app, slug="tinget"):
     from conference.events.models import Event
 
     with app.app_context():
-        return db.session.scalar(db.select(Event.id))
+        return db.session.scalar(db.select(Event.id).where(Event.slug == slug))
 
 
 def first_value(html, name):
@@ -91,3 +92,266 @@ def test_an_organiser_adds_a_slot_a_room_a_track_and_a_session(app):
     assert "En webbadress" in bad_url.get_data(as_text=True)
     foreign = organiser.post(f"{base}/sessions/new", data=hidden_fields(form) | data | {"slot_id": "99999"})
     assert foreign.status_code == 422
+
+
+def programme_rows(app):
+    """The stored knowledge areas, rooms and slots, to see that a refused change changed nothing."""
+    from conference.events.models import Event
+    from conference.programme.models import Room, Slot, Track
+
+    with app.app_context():
+        return (
+            db.session.execute(db.select(Track.event_id, Track.name, Track.colour).order_by(Track.id)).all(),
+            db.session.execute(
+                db.select(Room.event_id, Room.name, Room.capacity, Room.accessibility_notes).order_by(Room.id)
+            ).all(),
+            db.session.execute(
+                db.select(Slot.event_id, Slot.label, Slot.starts_at, Slot.ends_at).order_by(Slot.id)
+            ).all(),
+            db.session.execute(db.select(Event.id, Event.programme_version).order_by(Event.id)).all(),
+            db.session.execute(db.select(Session.id, Session.slot_id, Session.room_id).order_by(Session.id)).all(),
+        )
+
+
+def part_ids(app, slug="tinget"):
+    """{'tracks': {name: id}, 'rooms': {name: id}, 'slots': {label: id}} of one event."""
+    from conference.events.models import Event
+    from conference.programme.models import Room, Slot, Track
+
+    with app.app_context():
+        event = db.session.scalar(db.select(Event.id).where(Event.slug == slug))
+        return {
+            "tracks": dict(db.session.execute(db.select(Track.name, Track.id).where(Track.event_id == event)).all()),
+            "rooms": dict(db.session.execute(db.select(Room.name, Room.id).where(Room.event_id == event)).all()),
+            "slots": dict(db.session.execute(db.select(Slot.label, Slot.id).where(Slot.event_id == event)).all()),
+        }
+
+
+def event_day(app):
+    """The event's day in Stockholm, as the slot form's datetime-local inputs take it."""
+    from conference.events.calendar import local_wall_time
+    from conference.events.models import Event
+
+    with app.app_context():
+        return local_wall_time(db.session.scalar(db.select(Event.starts_at).where(Event.slug == "tinget"))).date()
+
+
+def audit_actions(app):
+    from conference.audit.models import AuditEntry
+
+    with app.app_context():
+        return db.session.scalars(
+            db.select(AuditEntry.action).where(AuditEntry.action.startswith("programme.")).order_by(AuditEntry.id)
+        ).all()
+
+
+def test_an_organiser_renames_a_knowledge_area_a_room_and_a_slot_and_the_public_programme_shows_it_at_once(app):
+    create_event(app)
+    import_small_programme(app)
+    organiser = staff_client(app, "organiser")
+    base, ids = f"/staff/events/{event_id(app)}/programme", part_ids(app)
+    public = app.test_client()
+    before = public.get("/events/tinget/programme").get_data(as_text=True)  # now in the page cache
+    assert "Pass 1" in before and ">Kultur<" in before and "Sal A" in before
+
+    form = organiser.get(f"{base}/tracks/{ids['tracks']['Kultur']}").get_data(as_text=True)
+    assert 'value="Kultur"' in form and 'value="#8a1c5b"' in form
+    response = submit(
+        organiser, f"{base}/tracks/{ids['tracks']['Kultur']}", {"name": " Kultur och konst ", "colour": "#123abc"}
+    )
+    assert response.status_code == 303 and response.headers["Location"] == base
+    assert "Ändringen är sparad." in organiser.get(base).get_data(as_text=True)
+    room = f"{base}/rooms/{ids['rooms']['Sal A']}"
+    assert 'value="2"' in organiser.get(room).get_data(as_text=True)
+    response = submit(organiser, room, {"name": "Sal Alfa", "capacity": "2", "accessibility_notes": "Hiss"})
+    assert response.status_code == 303
+    slot = f"{base}/slots/{ids['slots']['Pass 1']}"
+    day = event_day(app)
+    assert f'value="{day}T10:00"' in organiser.get(slot).get_data(as_text=True)  # Stockholm time, as entered
+    response = submit(
+        organiser, slot, {"label": "Seminariepass 1", "starts_at": f"{day}T10:15", "ends_at": f"{day}T11:30"}
+    )
+    assert response.status_code == 303
+
+    after = public.get("/events/tinget/programme").get_data(as_text=True)
+    assert ">Kultur och konst<" in after and "--track: #123abc" in after and ">Kultur<" not in after
+    assert "Sal Alfa" in after and "Sal A<" not in after
+    assert "10:15–11:30</time> Seminariepass 1" in after and "Pass 1" not in after
+    assert audit_actions(app) == ["programme.track_changed", "programme.room_changed", "programme.slot_changed"]
+
+
+def test_an_organiser_removes_a_knowledge_area_and_an_unused_room_and_slot_after_a_confirmation(app):
+    create_event(app)
+    import_small_programme(app)
+    organiser = staff_client(app, "organiser")
+    base = f"/staff/events/{event_id(app)}/programme"
+    token = hidden_fields(organiser.get(base).get_data(as_text=True))["csrf_token"]
+    organiser.post(f"{base}/rooms", data={"room-csrf_token": token, "room-name": "Sal C"})
+    day = event_day(app)
+    organiser.post(
+        f"{base}/slots",
+        data={
+            "slot-csrf_token": token,
+            "slot-label": "Pass 3",
+            "slot-starts_at": f"{day}T15:00",
+            "slot-ends_at": f"{day}T16:00",
+        },
+    )
+    ids = part_ids(app)
+    public = app.test_client()
+    public.get("/events/tinget/programme")
+
+    track = f"{base}/tracks/{ids['tracks']['Idrott']}/remove"
+    page = organiser.get(track).get_data(as_text=True)
+    assert "Ta bort kunskapsområdet Idrott?" in page and "Idrott för alla" in page and "Ja, ta bort" in page
+    assert part_ids(app) == ids  # asking changes nothing
+    assert organiser.post(track).status_code == 400  # not without the form's token
+    response = submit(organiser, track, {})
+    assert response.status_code == 303
+    assert "Kunskapsområdet är borttaget." in organiser.get(base).get_data(as_text=True)
+    with app.app_context():
+        sessions = db.session.scalars(db.select(Session).order_by(Session.id)).all()
+        assert {s.title: [t.name for t in s.tracks] for s in sessions} == {
+            "Öppning av dagen": ["Kultur"],
+            "Kultur i hela länet": ["Kultur"],
+            "Idrott för alla": [],
+            "Folkbildning och kultur": ["Kultur"],
+            "Föreningar i rörelse": [],
+        }
+    after = public.get("/events/tinget/programme").get_data(as_text=True)
+    assert "Idrott för alla" in after and f"track={ids['tracks']['Idrott']}" not in after
+
+    for part, name in (("rooms", "Sal C"), ("slots", "Pass 3")):
+        url = f"{base}/{part}/{ids[part][name]}/remove"
+        assert "Ingen programpunkt använder det." in organiser.get(url).get_data(as_text=True)
+        assert submit(organiser, url, {}).status_code == 303
+        assert organiser.get(url).status_code == 404
+    assert name not in public.get("/events/tinget/programme").get_data(as_text=True)
+    assert set(part_ids(app)["rooms"]) == {"Stora salen", "Sal A", "Sal B"}
+    assert set(part_ids(app)["slots"]) == {"Öppning", "Pass 1", "Pass 2"}
+    assert audit_actions(app)[-3:] == ["programme.track_removed", "programme.room_removed", "programme.slot_removed"]
+
+
+def test_a_room_or_slot_that_sessions_use_is_not_removed(app):
+    create_event(app)
+    import_small_programme(app)
+    organiser = staff_client(app, "organiser")
+    base, ids = f"/staff/events/{event_id(app)}/programme", part_ids(app)
+    before = programme_rows(app)
+    for url, message in (
+        (f"{base}/rooms/{ids['rooms']['Sal A']}/remove", "Programpunkter äger rum i den här lokalen"),
+        (f"{base}/slots/{ids['slots']['Pass 1']}/remove", "Passet har programpunkter"),
+    ):
+        page = organiser.get(url).get_data(as_text=True)
+        assert message in page and "Ja, ta bort" not in page and "Kultur i hela länet" in page
+        # Sent anyway, as from a page opened before a session moved in: refused, with the reason.
+        token = hidden_fields(organiser.get(f"{base}/tracks/{ids['tracks']['Kultur']}/remove").get_data(as_text=True))
+        response = organiser.post(url, data=token)
+        assert response.status_code == 303
+        assert message in organiser.get(base).get_data(as_text=True)
+    assert programme_rows(app) == before and audit_actions(app) == []
+
+
+def test_more_places_in_a_room_go_to_those_waiting_and_fewer_than_are_taken_are_refused(app, inbox):
+    from conference.programme.models import ChoiceStatus
+    from tests.programme.test_session_choice import choices, register_with
+    from tests.registration.test_journey import text_part
+
+    create_event(app)
+    import_small_programme(app)
+    for email in ("a@example.se", "b@example.se", "c@example.se"):
+        register_with(app.test_client(), app, email, "Kultur i hela länet", "Föreningar i rörelse")
+    assert choices(app, "c@example.se") == {
+        "Kultur i hela länet": ChoiceStatus.WAITLISTED,  # Sal A has two places
+        "Föreningar i rörelse": ChoiceStatus.CONFIRMED,  # in Sal A too, with ten places of its own
+    }
+    inbox.wait_for(3)
+    organiser = staff_client(app, "organiser")
+    base, ids = f"/staff/events/{event_id(app)}/programme", part_ids(app)
+    room = f"{base}/rooms/{ids['rooms']['Sal A']}"
+    before = programme_rows(app)
+
+    fewer = submit(organiser, room, {"name": "Sal Alfa", "capacity": "1"})
+    assert fewer.status_code == 422
+    assert "2 deltagare har redan plats i Kultur i hela länet" in fewer.get_data(as_text=True)
+    assert programme_rows(app) == before  # not even the new name
+
+    response = submit(organiser, room, {"name": "Sal A", "capacity": "4"})
+    assert response.status_code == 303
+    assert choices(app, "c@example.se")["Kultur i hela länet"] == ChoiceStatus.CONFIRMED
+    inbox.wait_for(4)
+    (mail,) = [message for message in inbox.to("c@example.se") if "Kultur i hela länet" in message["Subject"]]
+    assert "Kultur i hela länet" in text_part(mail)
+    public = app.test_client().get("/events/tinget/programme").get_data(as_text=True)
+    card = public.split("Kultur i hela länet</a>")[1].split("</li>")[0]
+    assert "1 plats kvar" in card  # four places, three taken
+    with app.app_context():
+        from conference.programme.models import Room
+
+        assert db.session.scalar(db.select(Room.capacity).where(Room.name == "Sal A")) == 4
+    assert audit_actions(app) == ["programme.room_changed"]
+
+
+def test_bad_input_gets_an_error_beside_the_field_and_changes_nothing(app):
+    create_event(app)
+    import_small_programme(app)
+    create_event(app, slug="annat", title="Ett annat ting")
+    import_small_programme(app, slug="annat")
+    organiser = staff_client(app, "organiser")
+    base, ids, day = f"/staff/events/{event_id(app)}/programme", part_ids(app), event_day(app)
+    track, room, slot = (
+        f"{base}/tracks/{ids['tracks']['Kultur']}",
+        f"{base}/rooms/{ids['rooms']['Sal A']}",
+        f"{base}/slots/{ids['slots']['Pass 1']}",
+    )
+    good_slot = {"label": "Pass 1", "starts_at": f"{day}T10:00", "ends_at": f"{day}T11:00"}
+    cases = [
+        (track, {"name": "", "colour": "#8a1c5b"}, "name", "Fältet måste fyllas i."),
+        (track, {"name": "   ", "colour": "#8a1c5b"}, "name", "Fältet måste fyllas i."),
+        (track, {"name": "K" * 101, "colour": "#8a1c5b"}, "name", "längre än 100 tecken"),
+        (track, {"name": "Kultur", "colour": "red"}, "colour", "En färg som #8a1c5b."),
+        (track, {"name": "Kultur", "colour": "#8a1c5"}, "colour", "En färg som #8a1c5b."),
+        (track, {"name": "Idrott", "colour": "#8a1c5b"}, "name", "Det finns redan ett kunskapsområde med det namnet."),
+        (room, {"name": "", "capacity": "2"}, "name", "Fältet måste fyllas i."),
+        (room, {"name": "Sal B", "capacity": "2"}, "name", "Det finns redan en lokal med det namnet."),
+        (room, {"name": "Sal A", "capacity": "-1"}, "capacity", "Ett tal från 0 till 100 000."),
+        (room, {"name": "Sal A", "capacity": "många"}, "capacity", "Inte ett giltigt heltal"),
+        (room, {"name": "Sal A", "accessibility_notes": "x" * 501}, "accessibility_notes", "längre än 500 tecken"),
+        (slot, good_slot | {"ends_at": f"{day}T09:30"}, "ends_at", "Passet måste sluta efter att det börjar."),
+        (slot, good_slot | {"ends_at": f"{day}T10:00"}, "ends_at", "Passet måste sluta efter att det börjar."),
+        (slot, good_slot | {"label": "Pass 2"}, "label", "Det finns redan ett pass med det namnet."),
+        (
+            slot,
+            good_slot | {"starts_at": f"{day}T13:00", "ends_at": f"{day}T13:30"},
+            "starts_at",
+            "Ett annat pass börjar samtidigt.",
+        ),
+        (slot, good_slot | {"label": ""}, "label", "Fältet måste fyllas i."),
+        (slot, good_slot | {"starts_at": "i morgon"}, "starts_at", ""),  # not a time: whichever error WTForms gives
+    ]
+    before = programme_rows(app)
+    for url, data, field, message in cases:
+        response = submit(organiser, url, data)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422, (url, data)
+        error = re.search(rf'<p class="error" id="{field}-error">(.*?)</p>', page)
+        assert error and message in error.group(1), (data, error and error.group(1))
+        assert programme_rows(app) == before, data
+    assert audit_actions(app) == []
+
+    # In English the errors are in English.
+    organiser.get("/language/en")
+    page = submit(organiser, slot, good_slot | {"ends_at": f"{day}T09:00"}).get_data(as_text=True)
+    assert "The slot must end after it starts." in page
+
+    other = part_ids(app, "annat")
+    token = hidden_fields(organiser.get(track).get_data(as_text=True))
+    for part, name in (("tracks", "Kultur"), ("rooms", "Sal B"), ("slots", "Pass 2")):
+        foreign = f"{base}/{part}/{other[part][name]}"  # another event's row under this event's address
+        assert organiser.get(foreign).status_code == 404
+        assert organiser.post(foreign, data=token | {"name": "X", "label": "X"}).status_code == 404
+        assert organiser.get(f"{foreign}/remove").status_code == 404
+        assert organiser.post(f"{foreign}/remove", data=token).status_code == 404
+        assert organiser.get(f"/staff/events/99999/programme/{part}/{ids[part][name]}").status_code == 404
+        assert organiser.get(f"{base}/{part}/99999999999999999999").status_code == 404
+    assert programme_rows(app) == before and audit_actions(app) == []
