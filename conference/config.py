@@ -48,9 +48,10 @@ def from_environment():
         # The outbox decides what is sent; Flask-Mail must never silently drop a message.
         "MAIL_SUPPRESS_SEND": False,
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "Ting <noreply@ting.localhost>"),
-        # On the embedded default the outbox is also delivered by the web process after
-        # each commit; production runs `flask mail deliver` workers instead.
-        "MAIL_DELIVER_INLINE": _bool("MAIL_DELIVER_INLINE", is_sqlite and mail_server is not None),
+        # On the embedded default the web process also delivers the outbox after each commit
+        # (without MAIL_SERVER it only queues the mailings that are due, for organisers to
+        # read in the outbox); production runs `flask mail deliver` workers instead.
+        "MAIL_DELIVER_INLINE": _bool("MAIL_DELIVER_INLINE", is_sqlite),
         # How long a delivery worker's claim on a batch lasts: after that, a worker that died
         # is presumed dead and its messages are sent by another. Long enough for a whole
         # batch to time out message by message.

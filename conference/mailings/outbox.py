@@ -109,8 +109,7 @@ class DeliveryReport:
 def deliver_due(*, batch_size=50, now=None, ignore_backoff=False):
     """Send every message that is due, batch by batch, over one SMTP connection kept open
     across batches and opened again when it breaks."""
-    for queue_due in BEFORE_DELIVERY:
-        queue_due(now or utcnow())
+    queue_due(now)
     report = DeliveryReport()
     sender = _Sender()
     try:
@@ -119,6 +118,12 @@ def deliver_due(*, batch_size=50, now=None, ignore_backoff=False):
     finally:
         sender.close()
     return report
+
+
+def queue_due(now=None):
+    """Run what comes before a delivery run: queue the mailings that are due."""
+    for function in BEFORE_DELIVERY:
+        function(now or utcnow())
 
 
 def before_delivery(function):
@@ -305,6 +310,9 @@ class InlineDelivery:
 
     def __init__(self, app):
         self.app = app
+        # Without a relay it only queues mailings that are due: their messages wait in the
+        # outbox, where organisers see them, as every other message does.
+        self.delivers = bool(app.config["MAIL_SERVER"])
         self.wakeup = threading.Event()
         self.stopping = False
         self.thread = None
@@ -331,7 +339,7 @@ class InlineDelivery:
                 return
             with self.app.app_context():
                 try:
-                    deliver_due()
+                    deliver_due() if self.delivers else queue_due()
                 except Exception:
                     self.app.logger.exception("Inline outbox delivery failed; the messages stay queued")
                 finally:
@@ -340,6 +348,14 @@ class InlineDelivery:
 
 def wake_delivery():
     """After a commit that queued mail: the embedded default's delivery thread starts on it."""
+    inline = current_app.extensions.get("ting_inline_delivery")
+    if inline is not None and inline.delivers:
+        inline.wake()
+
+
+def wake_queuing():
+    """After a commit that made a mailing due: the embedded default's thread queues its
+    messages (and delivers them, when there is a relay)."""
     inline = current_app.extensions.get("ting_inline_delivery")
     if inline is not None:
         inline.wake()

@@ -30,7 +30,13 @@ from conference.mailings.models import (
     OutboxMessage,
     OutboxStatus,
 )
-from conference.mailings.outbox import before_delivery, message_id_domain, new_message_id, wake_delivery
+from conference.mailings.outbox import (
+    before_delivery,
+    message_id_domain,
+    new_message_id,
+    wake_delivery,
+    wake_queuing,
+)
 from conference.mailings.unsubscribes import unsubscribe_token, unsubscribe_url_prefix
 from conference.programme.models import ChoiceStatus, Session, SessionChoice, Slot
 from conference.registration.models import Registration
@@ -73,7 +79,7 @@ def send(*, mailing_id, user, at=None, now=None):
         mailing.scheduled_at = at or now
         mailing.sent_by_id = user.id
         record("mailing.send", subject=mailing, recipients_now=count, at=mailing.scheduled_at.isoformat())
-        after_commit(wake_delivery)
+        after_commit(wake_queuing)
 
 
 def unschedule(*, mailing_id):

@@ -28,6 +28,7 @@ from tests.support.mailings import (
     seed_event,
     send_now,
     text_of,
+    wait_until,
 )
 from tests.support.staff import staff_client
 
@@ -323,3 +324,32 @@ def test_a_line_break_in_a_name_cannot_add_a_header(app, organiser, event_id, in
     to_eva = [message for message in mailing_messages(inbox, 2) if message["To"] == "eva@example.se"]
     assert [message["Subject"] for message in to_eva] == ["Tack Eva Bcc: evil@example.se"]
     assert to_eva[0]["Bcc"] is None
+
+
+def test_without_a_relay_a_sent_mailing_is_queued_in_the_outbox_by_the_web_process(database_url, smtp_server, inbox):
+    """The embedded default without MAIL_SERVER (`make run`): nothing is delivered, yet a sent
+    mailing's messages are written to the outbox, where organisers read them."""
+    app = make_app(database_url, smtp_server.port, MAIL_SERVER=None, MAIL_DELIVER_INLINE=True)
+    try:
+        organiser = staff_client(app, "organiser")
+        event = seed_event(app, app.test_client())
+        mailing_id = mailing_id_of(compose(organiser, event))
+        assert send_now(organiser, mailing_id).status_code == 303
+
+        def queued():
+            with app.app_context():
+                mailing = db.session.get(Mailing, mailing_id)
+                rows = db.session.scalar(
+                    db.select(db.func.count()).select_from(OutboxMessage).where(OutboxMessage.mailing_id == mailing_id)
+                )
+                return mailing.status != MailingStatus.SCHEDULED and rows == 3
+
+        assert wait_until(queued)
+        with app.app_context():
+            statuses = set(
+                db.session.scalars(db.select(OutboxMessage.status).where(OutboxMessage.mailing_id == mailing_id))
+            )
+        assert statuses == {"queued"}
+        assert inbox.messages == []  # nothing was delivered, not even the confirmations
+    finally:
+        close_app(app)
