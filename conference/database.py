@@ -49,14 +49,32 @@ def transaction():
 
 @contextmanager
 def write_connection():
-    """A write transaction on a bare connection, for hot paths that need no ORM session
-    (the delivery worker's bookkeeping, one commit per message)."""
+    """A bare connection for one write statement that is committed on its own, for hot paths
+    that need no ORM session (the delivery worker's bookkeeping, one statement per message).
+    PostgreSQL runs it in autocommit, one round trip instead of BEGIN, it and COMMIT; SQLite
+    takes the write lock first, as every write transaction of Ting does."""
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect() as connection:
+            yield connection.execution_options(isolation_level="AUTOCOMMIT")
+        return
     token = _begin_immediate.set(True)
     try:
         with db.engine.begin() as connection:
             yield connection
     finally:
         _begin_immediate.reset(token)
+
+
+@contextmanager
+def read_connection():
+    """A connection for a read that needs no transaction around it: on PostgreSQL one in
+    autocommit, so that a cached page's version check is one round trip instead of BEGIN,
+    the query and ROLLBACK; on SQLite, where those cost no round trip, the session's."""
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect() as connection:
+            yield connection.execution_options(isolation_level="AUTOCOMMIT")
+    else:
+        yield db.session.connection()
 
 
 def after_commit(callback):

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam
 
 from conference.audit.services import record
-from conference.database import lock, transaction, utcnow
+from conference.database import lock, read_connection, transaction, utcnow
 from conference.errors import DomainError
 from conference.events.models import Event, EventStatus
 from conference.extensions import db
@@ -40,7 +40,8 @@ def published_event(slug):
 def published_event_version(slug):
     """(id, updated_at, programme_version, registrations_version) of the published event with
     this slug, or None: what a cached page of it is keyed by, read without loading the event."""
-    return db.session.connection().execute(_PUBLISHED_EVENT_VERSION, {"slug": slug}).first()
+    with read_connection() as connection:
+        return connection.execute(_PUBLISHED_EVENT_VERSION, {"slug": slug}).first()
 
 
 def event_track_ids(event_id):
