@@ -97,7 +97,9 @@ def export(list_request, filters, *, kind, user, separator=";"):
     context = ListContext(list_request, query)
     # Fetched whole, not through a server-side cursor: a streamed response outlives the
     # transaction such a cursor lives in. 10,000 rows are a few megabytes.
-    result = db.session.execute(query)
+    # On the connection, as plain rows: the ORM's handling of 10,000 result rows costs more
+    # than the query.
+    result = db.session.connection().execute(query)
     filename = f"{list_request.event.slug}-{_file_label(list_request)}.{kind}"
     if kind == "csv":
         return csv_chunks(context, result, delimiter=separator), filename

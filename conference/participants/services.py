@@ -144,7 +144,7 @@ def chosen_sessions(event_id, query):
     position = {session_id: index for index, (session_id, _title) in enumerate(order)}
     people = query.with_only_columns(Registration.id)
     chosen = defaultdict(list)
-    rows = db.session.execute(
+    rows = db.session.connection().execute(  # plain rows: there are eight per person
         db.select(SessionChoice.registration_id, SessionChoice.session_id).where(
             SessionChoice.registration_id.in_(people), SessionChoice.status == ChoiceStatus.CONFIRMED
         )
