@@ -83,6 +83,14 @@ def filter_conditions(event_id, filters):
         conditions.append(Registration.status == filters.status)
     if filters.sector:
         conditions.append(Registration.sector_id == filters.sector)
+    return conditions + shared_conditions(filters)
+
+
+def shared_conditions(filters, *, choice_statuses=None):
+    """The filters the registrations table and the participant lists have in common:
+    municipality, check-in, and a session or knowledge area among the choices (with one of
+    `choice_statuses`, when given)."""
+    conditions = []
     if filters.municipality == "other":
         conditions.append(Registration.municipality_id.is_(None))
     elif filters.municipality:
@@ -91,16 +99,15 @@ def filter_conditions(event_id, filters):
         conditions.append(Registration.checked_in_at.is_not(None))
     elif filters.checked_in == "no":
         conditions.append(Registration.checked_in_at.is_(None))
+    chosen = [SessionChoice.registration_id == Registration.id]
+    if choice_statuses:
+        chosen.append(SessionChoice.status.in_(choice_statuses))
     if filters.session:
-        conditions.append(
-            exists().where(
-                SessionChoice.registration_id == Registration.id, SessionChoice.session_id == filters.session
-            )
-        )
+        conditions.append(exists().where(*chosen, SessionChoice.session_id == filters.session))
     if filters.track:
         conditions.append(
             exists().where(
-                SessionChoice.registration_id == Registration.id,
+                *chosen,
                 SessionChoice.session_id == session_track.c.session_id,
                 session_track.c.track_id == filters.track,
             )

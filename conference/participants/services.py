@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from flask import abort
-from sqlalchemy import exists, func
+from sqlalchemy import func
 
 from conference.accounts.models import Role
 from conference.audit.services import record
@@ -14,7 +14,8 @@ from conference.database import transaction
 from conference.events.models import Event, EventStatus
 from conference.extensions import db
 from conference.links import id_arg
-from conference.programme.models import ChoiceStatus, Session, SessionChoice, Slot, session_track
+from conference.organiser.registrations import shared_conditions
+from conference.programme.models import ChoiceStatus, Session, SessionChoice, Slot
 from conference.reference.models import Municipality, Sector
 from conference.registration.models import Registration, RegistrationStatus
 
@@ -117,7 +118,7 @@ def participant_rows(event_id, scope, filters=None):
         conditions.append(Registration.status == filters.status)
     if scope.audience == Audience.SECTOR or scope.sector_ids:
         conditions.append(Registration.sector_id.in_(scope.sector_ids))
-    conditions += _filter_conditions(filters)
+    conditions += shared_conditions(filters, choice_statuses=(ChoiceStatus.CONFIRMED,))
     return (
         db.select(*columns)
         .join(Sector, Sector.id == Registration.sector_id)
@@ -199,33 +200,3 @@ def record_download(request, *, user, kind, filters, rows):
             filters=filters.as_args(),
             rows=rows,
         )
-
-
-def _filter_conditions(filters):
-    conditions = []
-    if filters.municipality == "other":
-        conditions.append(Registration.municipality_id.is_(None))
-    elif filters.municipality:
-        conditions.append(Registration.municipality_id == int(filters.municipality))
-    if filters.checked_in == "yes":
-        conditions.append(Registration.checked_in_at.is_not(None))
-    elif filters.checked_in == "no":
-        conditions.append(Registration.checked_in_at.is_(None))
-    if filters.session:
-        conditions.append(
-            exists().where(
-                SessionChoice.registration_id == Registration.id,
-                SessionChoice.session_id == filters.session,
-                SessionChoice.status == ChoiceStatus.CONFIRMED,
-            )
-        )
-    if filters.track:
-        conditions.append(
-            exists().where(
-                SessionChoice.registration_id == Registration.id,
-                SessionChoice.status == ChoiceStatus.CONFIRMED,
-                SessionChoice.session_id == session_track.c.session_id,
-                session_track.c.track_id == filters.track,
-            )
-        )
-    return conditions

@@ -12,6 +12,7 @@ from conference.registration.models import Registration
 from tests.conftest import close_app, make_app
 from tests.support.factories import create_event, registration_data
 from tests.support.forms import submit
+from tests.support.mailings import wait_until
 from tests.support.postgres import free_port
 from tests.support.smtp import SmtpServer
 
@@ -29,15 +30,6 @@ def queue_messages(app, count, prefix="reader"):
                 recipient=f"{prefix}{index}@example.se",
                 mail=Mail(subject=f"Meddelande {index}", text_body=f"Hej nummer {index}"),
             )
-
-
-def wait_until(condition, timeout=15):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_with_smtp_down_the_registration_stands_and_the_mail_waits_then_goes_once(database_url):
