@@ -201,18 +201,15 @@ def session_fill(event_id):
             func.coalesce(Room.name, ""),
             # The same rule as Session.effective_capacity: the session's own, else the room's.
             func.coalesce(Session.capacity, Room.capacity),
-            _count_where(SessionChoice.status == ChoiceStatus.CONFIRMED, SessionChoice.id),
-            _count_where(SessionChoice.status == ChoiceStatus.WAITLISTED, SessionChoice.id),
+            # Kept exact by programme/seat_counts.py: no need to count the choices again.
+            Session.confirmed_count,
+            Session.waitlisted_count,
             sessions_in_slot,
         )
         .select_from(Session)
         .join(Slot, Slot.id == Session.slot_id)
         .outerjoin(Room, Room.id == Session.room_id)
-        .outerjoin(SessionChoice, SessionChoice.session_id == Session.id)
         .where(Session.event_id == event_id)
-        .group_by(
-            Session.id, Session.title, Slot.id, Slot.label, Slot.starts_at, Room.name, Session.capacity, Room.capacity
-        )
         .order_by(Slot.starts_at, Session.id)
     ).all()
     return [
