@@ -100,13 +100,19 @@ class Event(db.Model):
         return self.retention_until or default_retention(self.ends_at)
 
     def registration_window(self, now=None):
-        now = now or utcnow()
-        if self.registration_opens_at and now < self.registration_opens_at:
-            return RegistrationWindow.NOT_YET_OPEN
-        closes_at = self.registration_closes_at or self.starts_at
-        if now >= closes_at:
-            return RegistrationWindow.CLOSED
-        return RegistrationWindow.OPEN
+        return registration_window(self, now)
+
+
+def registration_window(event, now=None):
+    """Whether registration is open now for `event`: an Event, or a row with its
+    registration_opens_at, registration_closes_at and starts_at."""
+    now = now or utcnow()
+    if event.registration_opens_at and now < event.registration_opens_at:
+        return RegistrationWindow.NOT_YET_OPEN
+    closes_at = event.registration_closes_at or event.starts_at
+    if now >= closes_at:
+        return RegistrationWindow.CLOSED
+    return RegistrationWindow.OPEN
 
 
 def default_retention(ends_at):

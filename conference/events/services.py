@@ -17,7 +17,15 @@ SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 # Built once: every public page of an event starts with one of these.
 _PUBLISHED_EVENT = db.select(Event).where(Event.slug == bindparam("slug"), Event.status == EventStatus.PUBLISHED)
 _PUBLISHED_EVENT_VERSION = db.select(
-    Event.id, Event.updated_at, Event.programme_version, Event.registrations_version
+    Event.id,
+    Event.updated_at,
+    Event.programme_version,
+    Event.registrations_version,
+    # Whether registration is open and places are left, without loading the event.
+    Event.capacity,
+    Event.registration_opens_at,
+    Event.registration_closes_at,
+    Event.starts_at,
 ).where(Event.slug == bindparam("slug"), Event.status == EventStatus.PUBLISHED)
 
 
@@ -38,8 +46,9 @@ def published_event(slug):
 
 
 def published_event_version(slug):
-    """(id, updated_at, programme_version, registrations_version) of the published event with
-    this slug, or None: what a cached page of it is keyed by, read without loading the event."""
+    """(id, updated_at, programme_version, registrations_version, capacity and the registration
+    times) of the published event with this slug, or None: what a cached page of it is keyed
+    by, read without loading the event."""
     with read_connection() as connection:
         return connection.execute(_PUBLISHED_EVENT_VERSION, {"slug": slug}).first()
 

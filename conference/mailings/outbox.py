@@ -53,12 +53,26 @@ def enqueue(*, kind, recipient, mail, registration=None):
     return row
 
 
-def enqueue_later(*, kind, recipient, registration=None, context=None):
+_QUEUE_LATER = OutboxMessage.__table__.insert()
+
+
+def enqueue_later(*, kind, recipient, registration_id=None, context=None):
     """Add a message to the outbox, in the caller's transaction, that the delivery worker
-    renders from `context` with the renderer of its kind; the request need not wait for it."""
+    renders from `context` with the renderer of its kind; the request need not wait for it.
+    One INSERT on the transaction's connection: a registration queues one at least."""
     if kind not in RENDERERS:
         raise LookupError(f"no renderer for {kind}")
-    return _add(kind, recipient, registration, context=context or {})
+    db.session.connection().execute(
+        _QUEUE_LATER,
+        {
+            "kind": kind,
+            "registration_id": registration_id,
+            "recipient": recipient,
+            "context": context or {},
+            "message_id": new_message_id(),
+        },
+    )
+    after_commit(wake_delivery)
 
 
 def new_message_id():

@@ -14,8 +14,8 @@ read before the change was committed, and the next view renders afresh.
 
 from itertools import chain
 
+from sqlalchemy import bindparam, select, update
 from sqlalchemy import event as sqlalchemy_event
-from sqlalchemy import select, update
 from sqlalchemy.orm import Session as OrmSession
 
 from conference.database import locked_rows
@@ -36,6 +36,19 @@ def _bump(connection_or_session, event_ids):
         # No loaded Event needs the new number in this transaction.
         .execution_options(synchronize_session=False)
     )
+
+
+_BUMP_ONE = (
+    update(Event.__table__)
+    .where(Event.id == bindparam("event_id"))
+    .values(registrations_version=Event.registrations_version + 1, updated_at=Event.updated_at)
+)
+
+
+def bump_registrations_version(connection, event_id):
+    """For a service that writes registrations with plain statements on the connection,
+    which the listeners below do not see; call it with the event row locked."""
+    connection.execute(_BUMP_ONE, {"event_id": event_id})
 
 
 def _changed_event_ids(session):

@@ -1,3 +1,5 @@
+from dataclasses import dataclass
+
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -11,6 +13,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
+from conference.cache import cached
+from conference.programme.choices import choice_slots
 from conference.reference.choices import municipality_choices, sector_choices
 from conference.registration.services import RegistrationError, normalise_email
 from conference.site.forms import Form
@@ -35,8 +39,41 @@ class SlotChoiceField(RadioField):
         super().process_formdata(valuelist)
 
 
+@dataclass(frozen=True)
+class ChoiceSession:
+    id: int
+    title: str
+
+
+@dataclass(frozen=True)
+class ChoiceSlot:
+    """What a form needs of a slot to take a choice in it: plain values that outlive the
+    request, unlike a loaded Slot."""
+
+    id: int
+    label: str
+    sessions: tuple[ChoiceSession, ...]
+
+
+def registration_form(event_id, programme_version):
+    """The registration form class of the event's programme as it is: built once per version
+    of the programme in each process, so taking in a registration loads no slots."""
+
+    def build():
+        slots = [
+            ChoiceSlot(
+                slot.id, slot.label, tuple(ChoiceSession(session.id, session.title) for session in slot.sessions)
+            )
+            for slot in choice_slots(event_id)
+        ]
+        return with_session_choices(RegistrationForm, slots)
+
+    return cached(("registration-form-class", event_id, programme_version), build)
+
+
 def with_session_choices(form_class, slots):
-    """`form_class` with one choice field per slot that has parallel sessions."""
+    """`form_class` with one choice field per slot that has parallel sessions. The slots may
+    be loaded ones or ChoiceSlots; a form shown again gets the loaded ones as `form.slots`."""
     fields = {
         f"slot_{slot.id}": SlotChoiceField(
             slot.label,

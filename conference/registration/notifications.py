@@ -6,6 +6,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from conference.events.calendar import event_calendar
+from conference.extensions import db
 from conference.links import public_url
 from conference.mailings.models import MessageKind
 from conference.mailings.outbox import Mail, enqueue_later, renders
@@ -16,6 +17,11 @@ from conference.registration.ticket import qr_png
 
 def queue_confirmation(registration, *, waitlist_position=None):
     _queue(MessageKind.CONFIRMATION, registration, waitlist_position=waitlist_position)
+
+
+def queue_new_confirmation(registration_id, email, status, *, waitlist_position=None):
+    """The confirmation of a registration written without loading it (services.register)."""
+    _queue_for(MessageKind.CONFIRMATION, registration_id, email, status, waitlist_position=waitlist_position)
 
 
 def queue_manage_link(registration):
@@ -35,9 +41,15 @@ def queue_session_promotion(choice):
 
 
 def _queue(kind, registration, **context):
+    if registration.id is None:
+        db.session.flush()  # one made in this transaction: the message refers to its row
+    _queue_for(kind, registration.id, registration.email, registration.status, **context)
+
+
+def _queue_for(kind, registration_id, email, status, **context):
     # The status as it was: the mail tells what happened then, even if more happens before it goes.
-    context["status"] = registration.status.value
-    enqueue_later(kind=kind, recipient=registration.email, registration=registration, context=context)
+    context["status"] = status.value
+    enqueue_later(kind=kind, recipient=email, registration_id=registration_id, context=context)
 
 
 SUBJECTS = {

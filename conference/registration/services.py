@@ -7,21 +7,23 @@ from datetime import timedelta
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func
+from sqlalchemy import bindparam, func, select
 
 from conference.audit.services import record
-from conference.database import lock, transaction, utcnow
+from conference.database import lock, lock_values, transaction, utcnow
 from conference.errors import DomainError
-from conference.events.models import Event, EventStatus, RegistrationWindow
+from conference.events.models import Event, EventStatus, RegistrationWindow, registration_window
 from conference.extensions import db
 from conference.invitations.access import mark_registered, matching_invitation
 from conference.mailings.models import MessageKind, OutboxMessage
 from conference.programme.choices import apply_choices, checked_sessions, place_pending_choices
+from conference.registration.changes import bump_registrations_version
 from conference.registration.models import Registration, RegistrationStatus, new_token
 from conference.registration.notifications import (
     queue_cancellation,
     queue_confirmation,
     queue_manage_link,
+    queue_new_confirmation,
     queue_promotion,
     queue_session_promotion,
 )
@@ -48,12 +50,18 @@ class RegistrationError(DomainError):
 
 @dataclass
 class RegistrationOutcome:
-    registration: Registration
+    registration_id: int
+    # The personal link's token, for the confirmation page.
+    token: str
     # False when the address was already registered: the manage link was mailed again instead.
     created: bool
     waitlist_position: int | None = None
     # The same form sent twice (a double click): show the first answer again, mail nothing.
     double_submit: bool = False
+
+    @property
+    def registration(self):
+        return db.session.get(Registration, self.registration_id)
 
 
 def normalise_email(address):
@@ -64,27 +72,48 @@ def normalise_email(address):
         raise RegistrationError(_l("Enter a valid e-mail address, like name@example.se."), field="email") from error
 
 
+_EVENT_FOR_REGISTRATION = (
+    select(
+        Event.id,
+        Event.status,
+        Event.capacity,
+        Event.waitlist_enabled,
+        Event.invitation_only,
+        Event.registration_opens_at,
+        Event.registration_closes_at,
+        Event.starts_at,
+    )
+    .where(Event.id == bindparam("row_id"))
+    .with_for_update()
+)
+_ACTIVE_REGISTRATION = select(Registration.id, Registration.token, Registration.submission_key).where(
+    Registration.event_id == bindparam("event_id"),
+    Registration.email == bindparam("email"),
+    Registration.status != RegistrationStatus.CANCELLED,
+)
+_NEW_REGISTRATION = Registration.__table__.insert()
+
+
 def register(*, event_id, details, consents, session_ids=(), submission_key=None, invitation_token=None, now=None):
     """Register a person for an event: confirmed while places remain, else waitlisted.
 
     `session_ids` are the sessions chosen in slots with parallel sessions; `invitation_token`
-    is the personal invitation link the form was opened from, if any.
+    is the personal invitation link the form was opened from, if any. A registration rush
+    runs through here, so the rows are read and written with plain statements on the
+    transaction's connection; only session choices, which have rules of their own, go
+    through the ORM.
     """
     now = now or utcnow()
     email = normalise_email(details["email"])
     with transaction() as session:
-        event = lock(Event, event_id)
-        existing = _active_registration(event.id, email)
+        connection = session.connection()
+        event = lock_values(_EVENT_FOR_REGISTRATION, Event, event_id)
+        existing = connection.execute(_ACTIVE_REGISTRATION, {"event_id": event.id, "email": email}).first()
         if existing is not None:
-            double_submit = bool(submission_key) and existing.submission_key == submission_key
-            if not double_submit and not _manage_link_recently_sent(existing, now):
-                queue_manage_link(existing)
-            return RegistrationOutcome(
-                existing, created=False, waitlist_position=waitlist_position(existing), double_submit=double_submit
-            )
+            return _registered_before(existing, submission_key, now)
         _check_open(event, now)
-        invitation = matching_invitation(event.id, email, invitation_token)
-        if event.invitation_only and invitation is None:
+        invitation_id = matching_invitation(connection, event.id, email, invitation_token)
+        if event.invitation_only and invitation_id is None:
             raise RegistrationError(
                 _l(
                     "This event is by invitation only, and this e-mail address has not been invited."
@@ -99,27 +128,47 @@ def register(*, event_id, details, consents, session_ids=(), submission_key=None
             status, sequence = RegistrationStatus.WAITLISTED, _next_waitlist_seq(event)
         else:
             raise RegistrationError(_l("The event is full, and it has no waiting list."))
-        registration = Registration(
-            event=event,
-            email=email,
-            status=status,
-            waitlist_seq=sequence,
-            submission_key=submission_key,
-            created_at=now,
-            choices=[],
-            **{name: details[name] for name in DETAIL_FIELDS},
-        )
-        _apply_consents(registration, consents, now)
-        session.add(registration)
-        if invitation is not None:
-            mark_registered(invitation, registration, now)
+        token = new_token()
+        registration_id = connection.execute(
+            _NEW_REGISTRATION,
+            {
+                "event_id": event.id,
+                "token": token,
+                "email": email,
+                "status": status,
+                "waitlist_seq": sequence,
+                "submission_key": submission_key,
+                "created_at": now,
+                "updated_at": now,
+                **{name: details[name] for name in DETAIL_FIELDS},
+                **_consent_values(consents, now),
+            },
+        ).inserted_primary_key[0]
+        bump_registrations_version(connection, event.id)
+        if invitation_id is not None:
+            mark_registered(connection, invitation_id, registration_id, now)
         if sessions:
+            registration = session.get(Registration, registration_id)
             apply_choices(registration, sessions, now=now, on_promotion=queue_session_promotion)
-        if status == RegistrationStatus.WAITLISTED:
-            session.flush()  # the position counts this row
-        position = waitlist_position(registration)
-        queue_confirmation(registration, waitlist_position=position)
-    return RegistrationOutcome(registration, created=True, waitlist_position=position)
+        position = _waitlist_rank(event.id, sequence) if sequence else None
+        queue_new_confirmation(registration_id, email, status, waitlist_position=position)
+    return RegistrationOutcome(registration_id, token, created=True, waitlist_position=position)
+
+
+def _registered_before(existing, submission_key, now):
+    """The address has an active registration already: a double submit of the same form is
+    answered as the first was; else the manage link is mailed again (once per interval)."""
+    registration = db.session.get(Registration, existing.id)
+    double_submit = bool(submission_key) and existing.submission_key == submission_key
+    if not double_submit and not _manage_link_recently_sent(registration, now):
+        queue_manage_link(registration)
+    return RegistrationOutcome(
+        existing.id,
+        existing.token,
+        created=False,
+        waitlist_position=waitlist_position(registration),
+        double_submit=double_submit,
+    )
 
 
 def update_details(*, registration_id, details, consents, session_ids=None, by_staff=False, now=None):
@@ -280,13 +329,17 @@ def has_room(event):
 def waitlist_position(registration):
     if registration.status != RegistrationStatus.WAITLISTED:
         return None
+    return _waitlist_rank(registration.event_id, registration.waitlist_seq)
+
+
+def _waitlist_rank(event_id, sequence):
     return db.session.scalar(
         db.select(func.count())
         .select_from(Registration)
         .where(
-            Registration.event_id == registration.event_id,
+            Registration.event_id == event_id,
             Registration.status == RegistrationStatus.WAITLISTED,
-            Registration.waitlist_seq <= registration.waitlist_seq,
+            Registration.waitlist_seq <= sequence,
         )
     )
 
@@ -323,7 +376,7 @@ def _next_waitlist_seq(event):
 def _check_open(event, now):
     if event.status != EventStatus.PUBLISHED:
         raise RegistrationError(_l("Registration for this event is not open."))
-    window = event.registration_window(now)
+    window = registration_window(event, now)
     if window == RegistrationWindow.NOT_YET_OPEN:
         raise RegistrationError(_l("Registration has not opened yet."))
     if window == RegistrationWindow.CLOSED:
@@ -342,3 +395,10 @@ def _apply_consents(registration, consents, now):
             registration.consent_wording_version = current_app.config["CONSENT_WORDING_VERSION"]
         elif not given:
             setattr(registration, column, None)
+
+
+def _consent_values(consents, now):
+    """The consent columns of a new registration: the time of each consent given."""
+    values = {f"{name}_at": now if consents.get(name) else None for name in CONSENTS}
+    values["consent_wording_version"] = current_app.config["CONSENT_WORDING_VERSION"] if any(values.values()) else ""
+    return values

@@ -7,7 +7,8 @@ from flask_babel import gettext as _
 from conference.cache import cached, with_csrf, without_csrf
 from conference.errors import DomainError
 from conference.events.calendar import event_calendar
-from conference.events.services import published_event
+from conference.events.models import registration_window
+from conference.events.services import published_event, published_event_version
 from conference.extensions import limiter
 from conference.invitations.services import invitation_for_form
 from conference.programme.choices import choice_slots
@@ -16,7 +17,12 @@ from conference.programme.models import ChoiceStatus
 from conference.programme.places import Holes, fill_places
 from conference.programme.services import agenda, places_by_session
 from conference.registration import services
-from conference.registration.forms import RegistrationDetailsForm, RegistrationForm, with_session_choices
+from conference.registration.forms import (
+    RegistrationDetailsForm,
+    RegistrationForm,
+    registration_form,
+    with_session_choices,
+)
 from conference.registration.models import RegistrationStatus
 from conference.site.forms import ConfirmForm, show_error
 
@@ -31,15 +37,16 @@ def _registration_rate_limit():
 @blueprint.route("/events/<slug>/register", methods=["GET", "POST"])
 @limiter.limit(_registration_rate_limit, methods=["POST"])
 def register(slug):
-    event = published_event(slug) or abort(404)
+    # The form is shown and taken in from the event's versions alone; the event itself is
+    # loaded only to render a page afresh.
+    version = published_event_version(slug) or abort(404)
     if request.method == "GET":
-        return _blank_form(event)
-    slots = choice_slots(event.id)
-    form = with_session_choices(RegistrationForm, slots)()
+        return _blank_form(slug, version)
+    form = registration_form(version.id, version.programme_version)()
     if form.validate_on_submit():
         try:
             outcome = services.register(
-                event_id=event.id,
+                event_id=version.id,
                 details=form.details(),
                 consents=form.consents(),
                 session_ids=form.session_ids(),
@@ -50,51 +57,58 @@ def register(slug):
             show_error(form, error)
         else:
             if not outcome.created and not outcome.double_submit:
-                return render_template("registration/already_registered.html", event=event), 200
-            session["registration_token"] = outcome.registration.token
-            return redirect(url_for(".registered", slug=event.slug), code=303)
+                return render_template("registration/already_registered.html", event=published_event(slug)), 200
+            session["registration_token"] = outcome.token
+            return redirect(url_for(".registered", slug=slug), code=303)
+    event = published_event(slug) or abort(404)
+    form.slots = choice_slots(event.id)
     return render_template(
         "registration/form.html",
         event=event,
         form=form,
         window=event.registration_window(),
         has_room=services.has_room(event),
-        places=places_by_session(event.id, [session for slot in slots for session in slot.sessions]),
+        places=places_by_session(event.id, [session for slot in form.slots for session in slot.sessions]),
     ), 422 if form.errors else 200
 
 
-def _blank_form(event):
+def _blank_form(slug, version):
     """The empty form is the same for everyone but for two tokens: render it once per
     version of the event and language, then fill in this visitor's tokens."""
-    window, room = event.registration_window(), services.has_room(event)
-    invitation = invitation_for_form(event, request.args.get("invitation"))
-    if session.get("_flashes") or request.query_string:
-        page = _render_blank_form(event, window, room, invitation)  # this visitor's own messages or address
+    if session.get("_flashes") or request.query_string:  # this visitor's own messages or address
+        event = published_event(slug)
+        invitation = invitation_for_form(event, request.args.get("invitation"))
+        page = _render_blank_form(event, invitation)
     else:
-        # Rendered once per version of the event and language with holes for the sessions'
-        # free places, which a choice (bumping registrations_version) only fills again.
-        key = (
-            "registration-form",
-            event.id,
-            event.updated_at,
-            event.programme_version,
-            str(get_locale()),
-            window,
-            room,
-        )
-        if event.programme_version:
-            page = cached(
-                (*key, event.registrations_version),
-                lambda: fill_places(
-                    cached(key, lambda: _render_blank_form(event, window, room, places=Holes())), event.id
-                ),
-            )
-        else:  # no programme, no places to show
-            page = cached(key, lambda: _render_blank_form(event, window, room))
+        page = _cached_blank_form(slug, version)
     return with_csrf(page).replace(SUBMISSION_KEY_HOLE, secrets.token_urlsafe(16))
 
 
-def _render_blank_form(event, window, room, invitation=None, places=None):
+def _cached_blank_form(slug, version):
+    window = registration_window(version)
+    structure = (
+        "registration-form",
+        version.id,
+        version.updated_at,
+        version.programme_version,
+        str(get_locale()),
+        window,
+    )
+    if version.capacity is None and not version.programme_version:
+        # No places to count, at the event or in sessions: registrations change nothing here.
+        return cached(structure, lambda: _render_blank_form(published_event(slug)))
+
+    def filled():
+        room = services.has_room(version)
+        # Rendered with holes for the sessions' free places, which a choice (bumping
+        # registrations_version) only fills again.
+        page = cached((*structure, room), lambda: _render_blank_form(published_event(slug), places=Holes()))
+        return fill_places(page, version.id)
+
+    return cached((*structure, version.registrations_version), filled)
+
+
+def _render_blank_form(event, invitation=None, places=None):
     slots = choice_slots(event.id)
     form = with_session_choices(RegistrationForm, slots)()
     form.language.data = str(get_locale())
@@ -105,8 +119,8 @@ def _render_blank_form(event, window, room, invitation=None, places=None):
         "registration/form.html",
         event=event,
         form=form,
-        window=window,
-        has_room=room,
+        window=event.registration_window(),
+        has_room=services.has_room(event),
         places=places
         if places is not None
         else places_by_session(event.id, [s for slot in slots for s in slot.sessions]),
