@@ -1,3 +1,4 @@
+from flask import session
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -25,4 +26,16 @@ mail = Mail()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address)
-login_manager = LoginManager()
+
+
+class StaffLoginManager(LoginManager):
+    """Flask-Login with its session protection kept to signed-in sessions. As it comes, its
+    "strong" mode takes any other session that holds something (an attendee's CSRF token)
+    for a stolen one on every request: it rewrites that session cookie and sends a deletion
+    of the remember-me cookie with each answer."""
+
+    def _session_protection_failed(self):
+        return "_user_id" in session and super()._session_protection_failed()
+
+
+login_manager = StaffLoginManager()

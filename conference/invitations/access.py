@@ -7,9 +7,13 @@ from sqlalchemy import bindparam, func, select, update
 
 from conference.invitations.models import Invitation
 
-_BY_EMAIL = select(Invitation.id).where(
-    Invitation.event_id == bindparam("event_id"), Invitation.email == bindparam("email")
-)
+
+def invited_address(event_id, email):
+    """The id of the invitation to the event for the address, as a subquery: the
+    registration service reads it with the event it locks, in one statement."""
+    return select(Invitation.id).where(Invitation.event_id == event_id, Invitation.email == email).scalar_subquery()
+
+
 _BY_UNUSED_TOKEN = select(Invitation.id).where(
     Invitation.event_id == bindparam("event_id"),
     Invitation.token == bindparam("token"),
@@ -26,12 +30,11 @@ _MARK_REGISTERED = (
 )
 
 
-def matching_invitation(connection, event_id, email, token=None):
-    """The id of the invitation to this event for `email`, else of the one the personal link
-    `token` names if it has not been used for a registration yet; None when there is neither."""
-    by_email = connection.execute(_BY_EMAIL, {"event_id": event_id, "email": email}).scalar()
-    if by_email is not None or not token or len(token) > 64:
-        return by_email
+def unused_invitation(connection, event_id, token):
+    """The id of the invitation to this event that the personal link `token` names, if it
+    has not been used for a registration yet (an invitee may register with another address)."""
+    if not token or len(token) > 64:
+        return None
     return connection.execute(_BY_UNUSED_TOKEN, {"event_id": event_id, "token": token}).scalar()
 
 

@@ -14,7 +14,7 @@ from conference.database import lock, lock_values, transaction, utcnow
 from conference.errors import DomainError
 from conference.events.models import Event, EventStatus, RegistrationWindow, registration_window
 from conference.extensions import db
-from conference.invitations.access import mark_registered, matching_invitation
+from conference.invitations.access import invited_address, mark_registered, unused_invitation
 from conference.mailings.models import MessageKind, OutboxMessage
 from conference.programme.choices import apply_choices, checked_sessions, place_pending_choices
 from conference.registration.changes import bump_registrations_version
@@ -86,10 +86,19 @@ _EVENT_FOR_REGISTRATION = (
     .where(Event.id == bindparam("row_id"))
     .with_for_update()
 )
-_ACTIVE_REGISTRATION = select(Registration.id, Registration.token, Registration.submission_key).where(
-    Registration.event_id == bindparam("event_id"),
-    Registration.email == bindparam("email"),
-    Registration.status != RegistrationStatus.CANCELLED,
+# What a registration must know of the address, in one round trip: whether it is registered
+# already, and whether it was invited. Read after the event's lock is held, so that on
+# PostgreSQL it sees what the transaction that held the lock before committed.
+_ADDRESS_KNOWN = select(
+    select(Registration.id)
+    .where(
+        Registration.event_id == bindparam("event_id"),
+        Registration.email == bindparam("email"),
+        Registration.status != RegistrationStatus.CANCELLED,
+    )
+    .scalar_subquery()
+    .label("registered_id"),
+    invited_address(bindparam("event_id"), bindparam("email")).label("invitation_id"),
 )
 _NEW_REGISTRATION = Registration.__table__.insert()
 
@@ -108,11 +117,11 @@ def register(*, event_id, details, consents, session_ids=(), submission_key=None
     with transaction() as session:
         connection = session.connection()
         event = lock_values(_EVENT_FOR_REGISTRATION, Event, event_id)
-        existing = connection.execute(_ACTIVE_REGISTRATION, {"event_id": event.id, "email": email}).first()
-        if existing is not None:
-            return _registered_before(existing, submission_key, now)
+        address = connection.execute(_ADDRESS_KNOWN, {"event_id": event.id, "email": email}).one()
+        if address.registered_id is not None:
+            return _registered_before(address.registered_id, submission_key, now)
         _check_open(event, now)
-        invitation_id = matching_invitation(connection, event.id, email, invitation_token)
+        invitation_id = address.invitation_id or unused_invitation(connection, event.id, invitation_token)
         if event.invitation_only and invitation_id is None:
             raise RegistrationError(
                 _l(
@@ -155,16 +164,16 @@ def register(*, event_id, details, consents, session_ids=(), submission_key=None
     return RegistrationOutcome(registration_id, token, created=True, waitlist_position=position)
 
 
-def _registered_before(existing, submission_key, now):
+def _registered_before(registration_id, submission_key, now):
     """The address has an active registration already: a double submit of the same form is
     answered as the first was; else the manage link is mailed again (once per interval)."""
-    registration = db.session.get(Registration, existing.id)
-    double_submit = bool(submission_key) and existing.submission_key == submission_key
+    registration = db.session.get(Registration, registration_id)
+    double_submit = bool(submission_key) and registration.submission_key == submission_key
     if not double_submit and not _manage_link_recently_sent(registration, now):
         queue_manage_link(registration)
     return RegistrationOutcome(
-        existing.id,
-        existing.token,
+        registration.id,
+        registration.token,
         created=False,
         waitlist_position=waitlist_position(registration),
         double_submit=double_submit,
