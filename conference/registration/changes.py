@@ -38,17 +38,16 @@ def _bump(connection_or_session, event_ids):
     )
 
 
-_BUMP_ONE = (
-    update(Event.__table__)
-    .where(Event.id == bindparam("event_id"))
-    .values(registrations_version=Event.registrations_version + 1, updated_at=Event.updated_at)
-)
-
-
-def bump_registrations_version(connection, event_id):
-    """For a service that writes registrations with plain statements on the connection,
-    which the listeners below do not see; call it with the event row locked."""
-    connection.execute(_BUMP_ONE, {"event_id": event_id})
+def bumping(*columns):
+    """An UPDATE of one event (`:row_id`) that bumps its registrations_version and returns
+    `columns` of it, for a service that writes registrations with plain statements, which the
+    listeners below do not see. It takes the row's lock on PostgreSQL, as `lock` would."""
+    return (
+        update(Event.__table__)
+        .where(Event.id == bindparam("row_id"))
+        .values(registrations_version=Event.registrations_version + 1, updated_at=Event.updated_at)
+        .returning(*columns)
+    )
 
 
 def _changed_event_ids(session):

@@ -17,7 +17,7 @@ from conference.extensions import db
 from conference.invitations.access import invited_address, mark_registered, unused_invitation
 from conference.mailings.models import MessageKind, OutboxMessage
 from conference.programme.choices import apply_choices, checked_sessions, place_pending_choices
-from conference.registration.changes import bump_registrations_version
+from conference.registration.changes import bumping
 from conference.registration.models import Registration, RegistrationStatus, new_token
 from conference.registration.notifications import (
     queue_cancellation,
@@ -72,19 +72,17 @@ def normalise_email(address):
         raise RegistrationError(_l("Enter a valid e-mail address, like name@example.se."), field="email") from error
 
 
-_EVENT_FOR_REGISTRATION = (
-    select(
-        Event.id,
-        Event.status,
-        Event.capacity,
-        Event.waitlist_enabled,
-        Event.invitation_only,
-        Event.registration_opens_at,
-        Event.registration_closes_at,
-        Event.starts_at,
-    )
-    .where(Event.id == bindparam("row_id"))
-    .with_for_update()
+# The event's row, taken for the registration: its version bumped (the registrations are
+# about to change) and its rules read, in one statement that also locks it.
+_CLAIM_EVENT = bumping(
+    Event.id,
+    Event.status,
+    Event.capacity,
+    Event.waitlist_enabled,
+    Event.invitation_only,
+    Event.registration_opens_at,
+    Event.registration_closes_at,
+    Event.starts_at,
 )
 # What a registration must know of the address, in one round trip: whether it is registered
 # already, and whether it was invited. Read after the event's lock is held, so that on
@@ -116,7 +114,7 @@ def register(*, event_id, details, consents, session_ids=(), submission_key=None
     email = normalise_email(details["email"])
     with transaction() as session:
         connection = session.connection()
-        event = lock_values(_EVENT_FOR_REGISTRATION, Event, event_id)
+        event = lock_values(_CLAIM_EVENT, Event, event_id)
         address = connection.execute(_ADDRESS_KNOWN, {"event_id": event.id, "email": email}).one()
         if address.registered_id is not None:
             return _registered_before(address.registered_id, submission_key, now)
@@ -153,7 +151,6 @@ def register(*, event_id, details, consents, session_ids=(), submission_key=None
                 **_consent_values(consents, now),
             },
         ).inserted_primary_key[0]
-        bump_registrations_version(connection, event.id)
         if invitation_id is not None:
             mark_registered(connection, invitation_id, registration_id, now)
         if sessions:
