@@ -67,14 +67,14 @@ def write_connection():
 
 @contextmanager
 def read_connection():
-    """A connection for a read that needs no transaction around it: on PostgreSQL one in
-    autocommit, so that a cached page's version check is one round trip instead of BEGIN,
-    the query and ROLLBACK; on SQLite, where those cost no round trip, the session's."""
-    if db.engine.dialect.name == "postgresql":
-        with db.engine.connect() as connection:
-            yield connection.execution_options(isolation_level="AUTOCOMMIT")
-    else:
-        yield db.session.connection()
+    """A connection of its own for a read that needs no transaction around it, such as a
+    cached page's version check, without the ORM session's bookkeeping. On PostgreSQL it is
+    in autocommit: one round trip instead of BEGIN, the query and ROLLBACK. SQLite keeps its
+    BEGIN (see `_begin_sqlite`), which costs no round trip there."""
+    with db.engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        yield connection
 
 
 def after_commit(callback):

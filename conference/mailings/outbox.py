@@ -2,6 +2,7 @@
 then delivered by a worker that claims rows so that two workers never send the same one."""
 
 import contextlib
+import functools
 import smtplib
 import threading
 from dataclasses import dataclass, field
@@ -81,9 +82,12 @@ def new_message_id():
 
 def message_id_domain():
     """The sender's domain, for Message-IDs."""
-    return (
-        sanitize_address(current_app.config["MAIL_DEFAULT_SENDER"]).rpartition("@")[2].rstrip(">") or "ting.localhost"
-    )
+    return _domain_of(current_app.config["MAIL_DEFAULT_SENDER"])
+
+
+@functools.lru_cache(maxsize=16)
+def _domain_of(sender):
+    return sanitize_address(sender).rpartition("@")[2].rstrip(">") or "ting.localhost"
 
 
 def _add(kind, recipient, registration, context):

@@ -1,6 +1,7 @@
 """Registration actions. Each is one transaction that locks the event row before it counts
 places, so that two people racing for the last place can never both get it."""
 
+import functools
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -64,6 +65,7 @@ class RegistrationOutcome:
         return db.session.get(Registration, self.registration_id)
 
 
+@functools.lru_cache(maxsize=1024)  # the form checks an address, then the service uses it
 def normalise_email(address):
     """The canonical form of an e-mail address: trimmed, validated, lower case."""
     try:

@@ -34,14 +34,19 @@ def _registration_rate_limit():
     return current_app.config["REGISTRATION_RATE_LIMIT"]
 
 
-@blueprint.route("/events/<slug>/register", methods=["GET", "POST"])
-@limiter.limit(_registration_rate_limit, methods=["POST"])
+# The form is shown and taken in from the event's versions alone; the event itself is
+# loaded only to render a page afresh.
+
+
+@blueprint.get("/events/<slug>/register")
 def register(slug):
-    # The form is shown and taken in from the event's versions alone; the event itself is
-    # loaded only to render a page afresh.
+    return _blank_form(slug, published_event_version(slug) or abort(404))
+
+
+@blueprint.post("/events/<slug>/register")
+@limiter.limit(_registration_rate_limit)
+def submit_registration(slug):
     version = published_event_version(slug) or abort(404)
-    if request.method == "GET":
-        return _blank_form(slug, version)
     form = registration_form(version.id, version.programme_version)()
     if form.validate_on_submit():
         try:
