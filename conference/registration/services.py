@@ -1,7 +1,6 @@
 """Registration actions. Each is one transaction that locks the event row before it counts
 places, so that two people racing for the last place can never both get it."""
 
-import functools
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -56,16 +55,10 @@ class RegistrationOutcome:
     token: str
     # False when the address was already registered: the manage link was mailed again instead.
     created: bool
-    waitlist_position: int | None = None
     # The same form sent twice (a double click): show the first answer again, mail nothing.
     double_submit: bool = False
 
-    @property
-    def registration(self):
-        return db.session.get(Registration, self.registration_id)
 
-
-@functools.lru_cache(maxsize=1024)  # the form checks an address, then the service uses it
 def normalise_email(address):
     """The canonical form of an e-mail address: trimmed, validated, lower case."""
     try:
@@ -160,7 +153,7 @@ def register(*, event_id, details, consents, session_ids=(), submission_key=None
             apply_choices(registration, sessions, now=now, on_promotion=queue_session_promotion)
         position = _waitlist_rank(event.id, sequence) if sequence else None
         queue_new_confirmation(registration_id, email, status, waitlist_position=position)
-    return RegistrationOutcome(registration_id, token, created=True, waitlist_position=position)
+    return RegistrationOutcome(registration_id, token, created=True)
 
 
 def _registered_before(registration_id, submission_key, now):
@@ -170,13 +163,7 @@ def _registered_before(registration_id, submission_key, now):
     double_submit = bool(submission_key) and registration.submission_key == submission_key
     if not double_submit and not _manage_link_recently_sent(registration, now):
         queue_manage_link(registration)
-    return RegistrationOutcome(
-        registration.id,
-        registration.token,
-        created=False,
-        waitlist_position=waitlist_position(registration),
-        double_submit=double_submit,
-    )
+    return RegistrationOutcome(registration.id, registration.token, created=False, double_submit=double_submit)
 
 
 def update_details(*, registration_id, details, consents, session_ids=None, by_staff=False, now=None):

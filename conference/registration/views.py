@@ -34,12 +34,10 @@ def _registration_rate_limit():
     return current_app.config["REGISTRATION_RATE_LIMIT"]
 
 
-# The form is shown and taken in from the event's versions alone; the event itself is
-# loaded only to render a page afresh.
-
-
 @blueprint.get("/events/<slug>/register")
 def register(slug):
+    """The form is shown, and taken in, from the event's versions alone: the event itself is
+    loaded only to render a page afresh."""
     return _blank_form(slug, published_event_version(slug) or abort(404))
 
 
@@ -62,10 +60,10 @@ def submit_registration(slug):
             show_error(form, error)
         else:
             if not outcome.created and not outcome.double_submit:
-                return render_template("registration/already_registered.html", event=published_event(slug)), 200
+                return render_template("registration/already_registered.html", event=_event(slug)), 200
             session["registration_token"] = outcome.token
             return redirect(url_for(".registered", slug=slug), code=303)
-    event = published_event(slug) or abort(404)
+    event = _event(slug)
     form.slots = choice_slots(event.id)
     return render_template(
         "registration/form.html",
@@ -81,7 +79,7 @@ def _blank_form(slug, version):
     """The empty form is the same for everyone but for two tokens: render it once per
     version of the event and language, then fill in this visitor's tokens."""
     if session.get("_flashes") or request.query_string:  # this visitor's own messages or address
-        event = published_event(slug)
+        event = _event(slug)
         invitation = invitation_for_form(event, request.args.get("invitation"))
         page = _render_blank_form(event, invitation)
     else:
@@ -101,16 +99,20 @@ def _cached_blank_form(slug, version):
     )
     if version.capacity is None and not version.programme_version:
         # No places to count, at the event or in sessions: registrations change nothing here.
-        return cached(structure, lambda: _render_blank_form(published_event(slug)))
+        return cached(structure, lambda: _render_blank_form(_event(slug)))
 
     def filled():
         room = services.has_room(version)
         # Rendered with holes for the sessions' free places, which a choice (bumping
         # registrations_version) only fills again.
-        page = cached((*structure, room), lambda: _render_blank_form(published_event(slug), places=Holes()))
+        page = cached((*structure, room), lambda: _render_blank_form(_event(slug), places=Holes()))
         return fill_places(page, version.id)
 
     return cached((*structure, version.registrations_version), filled)
+
+
+def _event(slug):
+    return published_event(slug) or abort(404)  # unpublished since its versions were read
 
 
 def _render_blank_form(event, invitation=None, places=None):
