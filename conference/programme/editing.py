@@ -183,6 +183,8 @@ def save_session(*, event_id, session_id=None, fields, track_ids, speakers, mode
         for name in SESSION_FIELDS:
             setattr(item, name, fields[name])
         item.slot, item.room, item.tracks = slot, room, tracks
+        if session_id is not None:
+            _room_for_those_placed(item)
         item.set_speakers(speakers, moderators)
         session.flush()
         promote_session_waiting(item, on_promotion=queue_session_promotion)  # more places for those in line
@@ -200,6 +202,20 @@ def delete_session(*, event_id, session_id):
         session.delete(item)
         programme_changed(event_id)
         record("programme.session_deleted", event_id=event_id, title=item.title)
+
+
+def _room_for_those_placed(item):
+    """Fewer places than attendees already hold in the session (its own, or its room's) are
+    refused, as for a room: a place given is never taken back."""
+    capacity = item.effective_capacity
+    if capacity is not None and item.confirmed_count > capacity:
+        raise ProgrammeError(
+            _l(
+                "%(num)d attendees already have a place in this session: it needs at least as many places.",
+                num=item.confirmed_count,
+            ),
+            field="capacity" if item.capacity is not None else "room_id",
+        )
 
 
 def _unique_track_name(event, name, track=None):

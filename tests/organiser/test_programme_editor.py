@@ -355,3 +355,47 @@ def test_bad_input_gets_an_error_beside_the_field_and_changes_nothing(app):
         assert organiser.get(f"/staff/events/99999/programme/{part}/{ids[part][name]}").status_code == 404
         assert organiser.get(f"{base}/{part}/99999999999999999999").status_code == 404
     assert programme_rows(app) == before and audit_actions(app) == []
+
+
+def test_a_session_keeps_at_least_as_many_places_as_attendees_hold_in_it(app, inbox):
+    from flask_babel import force_locale
+
+    from conference.programme.editing import ProgrammeError, save_session
+    from conference.programme.models import SESSION_FIELDS, SpeakerRole
+    from tests.programme.test_session_choice import register_with
+
+    create_event(app)
+    import_small_programme(app)
+    for email in ("a@example.se", "b@example.se", "c@example.se"):
+        register_with(app.test_client(), app, email, "Kultur i hela länet", "Föreningar i rörelse")
+    inbox.wait_for(3)
+    before = programme_rows(app)
+    with app.app_context():
+        item = db.session.scalar(db.select(Session).where(Session.title == "Föreningar i rörelse"))
+        assert (item.capacity, item.confirmed_count) == (10, 3)
+        people = {role: [(p.name, p.organisation) for p in item.speakers if p.role == role] for role in SpeakerRole}
+        change = {
+            "event_id": item.event_id,
+            "session_id": item.id,
+            "fields": {name: getattr(item, name) for name in SESSION_FIELDS}
+            | {"slot_id": item.slot_id, "room_id": item.room_id},
+            "track_ids": [track.id for track in item.tracks],
+            "speakers": people[SpeakerRole.SPEAKER],
+            "moderators": people[SpeakerRole.MODERATOR],
+        }
+        db.session.remove()
+        try:
+            save_session(**change | {"fields": change["fields"] | {"capacity": 2}})
+        except ProgrammeError as error:
+            refusal = error
+        else:
+            raise AssertionError("two places for three attendees were accepted")
+        assert refusal.field == "capacity"
+        with force_locale("en"):
+            assert str(refusal.message) == (
+                "3 attendees already have a place in this session: it needs at least as many places."
+            )
+        assert programme_rows(app) == before
+        assert db.session.scalar(db.select(Session.capacity).where(Session.id == change["session_id"])) == 10
+        save_session(**change | {"fields": change["fields"] | {"capacity": 3}})
+        assert db.session.scalar(db.select(Session.capacity).where(Session.id == change["session_id"])) == 3
