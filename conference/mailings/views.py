@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 from conference.accounts.access import requires
 from conference.accounts.models import Role
 from conference.audit.services import record
-from conference.database import transaction
+from conference.database import transaction, utcnow
 from conference.errors import DomainError
 from conference.events.models import Event
 from conference.extensions import csrf, db
@@ -98,6 +98,8 @@ def _show(mailing, send_form):
         "kinds": MAILING_KIND_NAMES,
         "actions": ConfirmForm(),
         "send_form": send_form,
+        # Its time has come: the delivery worker queues it any moment, and the page follows.
+        "due": mailing.status == MailingStatus.SCHEDULED and mailing.scheduled_at <= utcnow(),
     }
     if mailing.status == MailingStatus.QUEUED:
         status = request.args.get("status", "")

@@ -14,6 +14,24 @@ document.addEventListener("DOMContentLoaded", () => {
       document.querySelectorAll("form[data-once] button[type=submit]").forEach((button) => { button.disabled = false; });
     }
   });
+  // A part marked data-live-update (a mailing's progress) is read again from the page every
+  // few seconds until the page no longer marks it; when the part is gone (the mailing moved
+  // on to its next state) the whole page is loaded again. Without this file a link does it.
+  const live = document.querySelector("[data-live-update][id]");
+  if (live) {
+    const refresh = async () => {
+      const response = await fetch(window.location.href, { credentials: "same-origin" });
+      if (!response.ok) return;
+      const fresh = new DOMParser().parseFromString(await response.text(), "text/html").getElementById(live.id);
+      if (!fresh) {
+        window.location.reload();
+        return;
+      }
+      live.innerHTML = fresh.innerHTML;
+      if (fresh.hasAttribute("data-live-update")) window.setTimeout(refresh, 2000);
+    };
+    window.setTimeout(refresh, 2000);
+  }
   // Move focus to the error summary so that screen-reader users hear what to correct.
   const summary = document.getElementById("error-summary");
   if (summary) summary.focus();
