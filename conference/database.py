@@ -17,6 +17,8 @@ from conference.extensions import db
 
 _begin_immediate = ContextVar("begin_immediate", default=False)
 LOCKED_ROWS = "locked_rows"
+# An execution option: the connection sends no BEGIN on SQLite (read_connection).
+_WITHOUT_BEGIN = "ting_without_begin"
 
 
 def utcnow():
@@ -69,12 +71,13 @@ def write_connection():
 def read_connection():
     """A connection of its own for a read that needs no transaction around it, such as a
     cached page's version check, without the ORM session's bookkeeping. On PostgreSQL it is
-    in autocommit: one round trip instead of BEGIN, the query and ROLLBACK. SQLite keeps its
-    BEGIN (see `_begin_sqlite`), which costs no round trip there."""
+    in autocommit: one round trip instead of BEGIN, the query and ROLLBACK. On SQLite each
+    statement is then a transaction of its own, as no BEGIN is sent (`_begin_sqlite`)."""
     with db.engine.connect() as connection:
         if connection.dialect.name == "postgresql":
-            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
-        yield connection
+            yield connection.execution_options(isolation_level="AUTOCOMMIT")
+        else:
+            yield connection.execution_options(**{_WITHOUT_BEGIN: True})
 
 
 def after_commit(callback):
@@ -130,7 +133,7 @@ def _configure_sqlite(dbapi_connection, connection_record):
 
 @event.listens_for(Engine, "begin")
 def _begin_sqlite(connection):
-    if connection.dialect.name == "sqlite":
+    if connection.dialect.name == "sqlite" and not connection.get_execution_options().get(_WITHOUT_BEGIN):
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _begin_immediate.get() else "BEGIN")
 
 
