@@ -80,6 +80,15 @@ def read_connection():
             yield connection.execution_options(**{_WITHOUT_BEGIN: True})
 
 
+def end_read_transaction():
+    """End the ORM session's read transaction, if the request opened one, so that what it
+    reads next is at least as new as what was just read on another connection (such as the
+    versions a cached page is kept under): on SQLite a read transaction keeps the snapshot of
+    its first read. Only where the request has written nothing through the session."""
+    if db.session().in_transaction():
+        db.session.rollback()
+
+
 def after_commit(callback):
     """Call `callback` once the current `transaction()` has committed."""
     callbacks = db.session().info.setdefault("after_commit", [])

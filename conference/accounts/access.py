@@ -45,6 +45,9 @@ def start_staff_session(user):
     session[SIGNED_IN_KEY] = session[IDLE_KEY] = utcnow().timestamp()
 
 
+POLL_HEADER = "X-Ting-Poll"
+
+
 def expire_idle_staff_sessions():
     """Sign out a staff session idle longer than STAFF_IDLE_MINUTES, or older than
     PERMANENT_SESSION_LIFETIME."""
@@ -64,6 +67,7 @@ def expire_idle_staff_sessions():
         return redirect(url_for("accounts.login", next=request.full_path))
     # Renewing the stamp rewrites the session cookie; once per sixtieth of the idle limit
     # is exact enough (an hour's limit ends between 59 and 60 minutes without activity).
-    if now - seen_at > idle_limit / 60:
+    # A page polling for its own updates (static/js/ting.js) is not activity.
+    if now - seen_at > idle_limit / 60 and not request.headers.get(POLL_HEADER):
         session[IDLE_KEY] = now
     return None

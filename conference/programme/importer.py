@@ -373,6 +373,15 @@ def _save(event, programme):
         session.set_speakers(row.speakers, row.moderators)
         db.session.add(session)
     db.session.flush()
+    # A place given is never taken back: fewer places than attendees hold refuse the import.
+    overbooked = [
+        f"session '{session.title}' would have room for {session.effective_capacity},"
+        f" but {session.confirmed_count} attendees already have a place"
+        for session in existing.values()
+        if session.effective_capacity is not None and session.confirmed_count > session.effective_capacity
+    ]
+    if overbooked:
+        raise ImportFailed(overbooked)
     for session in existing.values():
         promote_session_waiting(session, on_promotion=queue_session_promotion)  # capacities may have grown
     programme_changed(event.id)

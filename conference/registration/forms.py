@@ -14,6 +14,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from conference.cache import cached
+from conference.database import end_read_transaction
 from conference.programme.choices import choice_slots
 from conference.reference.choices import municipality_choices, sector_choices
 from conference.registration.services import RegistrationError, normalise_email
@@ -60,6 +61,7 @@ def registration_form(event_id, programme_version):
     of the programme in each process, so taking in a registration loads no slots."""
 
     def build():
+        end_read_transaction()  # the slots as new as the programme_version the class is kept under
         slots = [
             ChoiceSlot(
                 slot.id, slot.label, tuple(ChoiceSession(session.id, session.title) for session in slot.sessions)

@@ -5,6 +5,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from conference.cache import cached, with_csrf, without_csrf
+from conference.database import end_read_transaction
 from conference.errors import DomainError
 from conference.events.calendar import event_calendar
 from conference.events.models import registration_window
@@ -64,7 +65,8 @@ def submit_registration(slug):
             session["registration_token"] = outcome.token
             return redirect(url_for(".registered", slug=slug), code=303)
     event = _event(slug)
-    form.slots = choice_slots(event.id)
+    # The slots the form has fields for: the programme may have changed since its class was made.
+    form.slots = [slot for slot in choice_slots(event.id) if f"slot_{slot.id}" in form]
     return render_template(
         "registration/form.html",
         event=event,
@@ -81,13 +83,14 @@ def _blank_form(slug, version):
     if session.get("_flashes") or request.query_string:  # this visitor's own messages or address
         event = _event(slug)
         invitation = invitation_for_form(event, request.args.get("invitation"))
-        page = _render_blank_form(event, invitation)
+        page = _render_blank_form(event, invitation=invitation)
     else:
         page = _cached_blank_form(slug, version)
     return with_csrf(page).replace(SUBMISSION_KEY_HOLE, secrets.token_urlsafe(16))
 
 
 def _cached_blank_form(slug, version):
+    # What the page says of the window and of free places is what its key says.
     window = registration_window(version)
     structure = (
         "registration-form",
@@ -99,13 +102,16 @@ def _cached_blank_form(slug, version):
     )
     if version.capacity is None and not version.programme_version:
         # No places to count, at the event or in sessions: registrations change nothing here.
-        return cached(structure, lambda: _render_blank_form(_event(slug)))
+        return cached(structure, lambda: _render_blank_form(_event_afresh(slug), window=window, room=True))
 
     def filled():
+        end_read_transaction()
         room = services.has_room(version)
         # Rendered with holes for the sessions' free places, which a choice (bumping
         # registrations_version) only fills again.
-        page = cached((*structure, room), lambda: _render_blank_form(_event(slug), places=Holes()))
+        page = cached(
+            (*structure, room), lambda: _render_blank_form(_event(slug), window=window, room=room, places=Holes())
+        )
         return fill_places(page, version.id)
 
     return cached((*structure, version.registrations_version), filled)
@@ -115,7 +121,13 @@ def _event(slug):
     return published_event(slug) or abort(404)  # unpublished since its versions were read
 
 
-def _render_blank_form(event, invitation=None, places=None):
+def _event_afresh(slug):
+    """The event for a page cached under versions just read: not from an older snapshot."""
+    end_read_transaction()
+    return _event(slug)
+
+
+def _render_blank_form(event, *, window=None, room=None, invitation=None, places=None):
     slots = choice_slots(event.id)
     form = with_session_choices(RegistrationForm, slots)()
     form.language.data = str(get_locale())
@@ -126,8 +138,8 @@ def _render_blank_form(event, invitation=None, places=None):
         "registration/form.html",
         event=event,
         form=form,
-        window=event.registration_window(),
-        has_room=services.has_room(event),
+        window=window or event.registration_window(),
+        has_room=services.has_room(event) if room is None else room,
         places=places
         if places is not None
         else places_by_session(event.id, [s for slot in slots for s in slot.sessions]),

@@ -20,8 +20,14 @@ document.addEventListener("DOMContentLoaded", () => {
   const live = document.querySelector("[data-live-update][id]");
   if (live) {
     const refresh = async () => {
-      const response = await fetch(window.location.href, { credentials: "same-origin" });
-      if (!response.ok) return;
+      // Marked as a poll: it is not the staff member's activity, so their session still ends
+      // after a while without any (accounts/access.py).
+      const response = await fetch(window.location.href, { credentials: "same-origin", headers: { "X-Ting-Poll": "1" } })
+        .catch(() => null);
+      if (!response || !response.ok) {
+        window.setTimeout(refresh, 10000);  // the network or the server is down for a moment
+        return;
+      }
       const fresh = new DOMParser().parseFromString(await response.text(), "text/html").getElementById(live.id);
       if (!fresh) {
         window.location.reload();

@@ -79,6 +79,18 @@ def test_an_idle_session_expires(app):
     assert client.get("/staff/events").status_code == 302
 
 
+def test_a_page_polling_for_updates_does_not_keep_an_idle_session_alive(app):
+    client = staff_client(app, "organiser")
+    with client.session_transaction() as session:
+        session["staff_seen_at"] -= 59 * 60
+    # The mailing page polls itself (static/js/ting.js): not the staff member's activity.
+    assert client.get("/staff/events", headers={"X-Ting-Poll": "1"}).status_code == 200
+    with client.session_transaction() as session:
+        session["staff_seen_at"] -= 2 * 60
+    response = client.get("/staff/events", headers={"X-Ting-Poll": "1"})
+    assert response.status_code == 302 and "/staff/login" in response.headers["Location"]
+
+
 def test_a_busy_session_still_ends_after_the_session_lifetime(app):
     client = staff_client(app, "organiser")
     with client.session_transaction() as session:

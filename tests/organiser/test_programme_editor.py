@@ -399,3 +399,30 @@ def test_a_session_keeps_at_least_as_many_places_as_attendees_hold_in_it(app, in
         assert db.session.scalar(db.select(Session.capacity).where(Session.id == change["session_id"])) == 10
         save_session(**change | {"fields": change["fields"] | {"capacity": 3}})
         assert db.session.scalar(db.select(Session.capacity).where(Session.id == change["session_id"])) == 3
+
+
+def test_an_import_that_would_take_places_back_imports_nothing(app, inbox):
+    from conference.programme.importer import ImportFailed
+    from tests.programme.test_session_choice import register_with
+    from tests.support.programme import SMALL_PROGRAMME
+
+    create_event(app)
+    import_small_programme(app)
+    for email in ("a@example.se", "b@example.se", "c@example.se"):
+        register_with(app.test_client(), app, email, "Kultur i hela länet", "Föreningar i rörelse")
+    inbox.wait_for(3)
+    before = programme_rows(app)
+    smaller = SMALL_PROGRAMME.replace("{name: Sal A, capacity: 2}", "{name: Sal A, capacity: 1}").replace(
+        "capacity: 10}", "capacity: 2}"
+    )
+    try:
+        import_small_programme(app, text=smaller)
+    except ImportFailed as failure:
+        problems = failure.errors
+    else:
+        raise AssertionError("an import that takes places back went through")
+    assert sorted(problems) == [
+        "session 'Föreningar i rörelse' would have room for 2, but 3 attendees already have a place",
+        "session 'Kultur i hela länet' would have room for 1, but 2 attendees already have a place",
+    ]
+    assert programme_rows(app) == before
