@@ -5,6 +5,7 @@ from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from conference import config
+from conference.database import close_request_connection
 from conference.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 from conference.links import IdConverter
 from conference.names import TEMPLATE_GLOBALS
@@ -31,6 +32,7 @@ def create_app(overrides=None):
     from conference.site.views import select_locale
 
     db.init_app(app)
+    app.teardown_appcontext(close_request_connection)
     migrate.init_app(app, db, directory=str(config.INSTANCE_DIR.parent / "migrations"))
     mail.init_app(app)
     csrf.init_app(app)

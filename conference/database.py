@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
+from flask import g
 from sqlalchemy import Enum, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session as OrmSession
@@ -16,6 +17,9 @@ from sqlalchemy.orm import Session as OrmSession
 from conference.extensions import db
 
 _begin_immediate = ContextVar("begin_immediate", default=False)
+_REQUEST_CONNECTION = "_ting_request_connection"
+# An execution option: on SQLite, the connection's statements run without BEGIN.
+_NO_BEGIN = "ting_no_begin"
 LOCKED_ROWS = "locked_rows"
 
 
@@ -77,6 +81,34 @@ def read_connection():
         yield db.session.connection()
 
 
+def request_connection():
+    """This request's connection with no transaction around its statements: each one is
+    committed on its own (PostgreSQL in autocommit, SQLite without BEGIN). For what a busy
+    staff page needs on every view and that needs no snapshot: reading the signed-in user
+    or an event's versions, and writing one row that stands alone, such as the audit entry
+    of a page that only reads. No BEGIN or COMMIT (on PostgreSQL no round trip for either)
+    and no ORM session. The connection is given back when the app context ends.
+
+    Never write through it inside a `transaction()` block: on SQLite that transaction
+    holds the write lock, and this connection would wait for it."""
+    connection = g.get(_REQUEST_CONNECTION)
+    if connection is None:
+        connection = db.engine.connect()
+        if connection.dialect.name == "postgresql":
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+        else:
+            connection.execution_options(**{_NO_BEGIN: True})
+        setattr(g, _REQUEST_CONNECTION, connection)
+    return connection
+
+
+def close_request_connection(_exception=None):
+    """Give the request's connection back to the pool (teardown of the app context)."""
+    connection = g.pop(_REQUEST_CONNECTION, None)
+    if connection is not None:
+        connection.close()
+
+
 def after_commit(callback):
     """Call `callback` once the current `transaction()` has committed."""
     callbacks = db.session().info.setdefault("after_commit", [])
@@ -121,7 +153,7 @@ def _configure_sqlite(dbapi_connection, connection_record):
 
 @event.listens_for(Engine, "begin")
 def _begin_sqlite(connection):
-    if connection.dialect.name == "sqlite":
+    if connection.dialect.name == "sqlite" and not connection.get_execution_options().get(_NO_BEGIN):
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _begin_immediate.get() else "BEGIN")
 
 

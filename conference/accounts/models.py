@@ -49,7 +49,11 @@ class User(UserMixin, db.Model):
 
     def password_stamp(self):
         """A fragment of the password hash: links and sessions from before a change stop working."""
-        return (self.password_hash or "unset")[-12:]
+        return self.stamp_of(self.password_hash)
+
+    @staticmethod
+    def stamp_of(password_hash):
+        return (password_hash or "unset")[-12:]
 
     def has_role(self, *roles):
         """Administrators may do all an organiser may."""

@@ -2,6 +2,7 @@ from flask_login import current_user
 from sqlalchemy import insert
 
 from conference.audit.models import AuditEntry
+from conference.database import request_connection
 from conference.extensions import db
 
 _INSERT = insert(AuditEntry.__table__)
@@ -9,18 +10,26 @@ _INSERT = insert(AuditEntry.__table__)
 
 def record(action, *, subject=None, event_id=None, user=None, **details):
     """Write an audit entry in the current transaction; the caller commits it with its change."""
-    user = user if user is not None else (current_user if current_user and current_user.is_authenticated else None)
     # A plain INSERT on the transaction's connection: audit entries are never read back in the
     # transaction that writes them, and a read-heavy staff page pays for one on every view.
-    db.session.connection().execute(
-        _INSERT,
-        dict(
-            user_id=user.id if user is not None else None,
-            user_email=user.email if user is not None else "",
-            action=action,
-            event_id=event_id if event_id is not None else getattr(subject, "event_id", None),
-            subject_type=type(subject).__name__.lower() if subject is not None else "",
-            subject_id=getattr(subject, "id", None),
-            details=details,
-        ),
+    db.session.connection().execute(_INSERT, _values(action, subject, event_id, user, details))
+
+
+def record_read(action, *, subject=None, event_id=None, user=None, **details):
+    """Write the audit entry of a page that only reads personal data, committed at once on
+    its own: one INSERT on the request's connection, with no transaction around it (see
+    `request_connection`). Not for use inside a `transaction()` block."""
+    request_connection().execute(_INSERT, _values(action, subject, event_id, user, details))
+
+
+def _values(action, subject, event_id, user, details):
+    user = user if user is not None else (current_user if current_user and current_user.is_authenticated else None)
+    return dict(
+        user_id=user.id if user is not None else None,
+        user_email=user.email if user is not None else "",
+        action=action,
+        event_id=event_id if event_id is not None else getattr(subject, "event_id", None),
+        subject_type=type(subject).__name__.lower() if subject is not None else "",
+        subject_id=getattr(subject, "id", None),
+        details=details,
     )

@@ -7,7 +7,7 @@ from sqlalchemy import func
 from conference.accounts.access import requires
 from conference.accounts.models import Role
 from conference.audit.models import AuditEntry
-from conference.audit.services import record
+from conference.audit.services import record, record_read
 from conference.cache import cached, with_csrf, without_csrf
 from conference.database import transaction
 from conference.errors import DomainError
@@ -117,8 +117,7 @@ def registrations_list(event_id):
         )
         # Sector and municipality names carry no version: a renamed one shows within a minute.
         page, shown, total = cached(key, lambda: _registrations_page(event_id, filters), max_age=60)
-    with transaction():
-        record("registrations.listed", event_id=event_id, filters=filters.as_args(), rows=shown, total=total)
+    record_read("registrations.listed", event_id=event_id, filters=filters.as_args(), rows=shown, total=total)
     return with_csrf(page)
 
 
