@@ -4,10 +4,12 @@ from conference.accounts.models import User
 from conference.audit.models import AuditEntry
 from conference.events.models import Event
 from conference.extensions import db
+from conference.mailings.models import OutboxMessage, OutboxStatus
 from conference.organiser.checkin_services import check_in
 from conference.registration.models import Registration
 from tests.support.factories import create_event, registration_data
 from tests.support.forms import hidden_fields, submit
+from tests.support.mailings import wait_until
 from tests.support.staff import staff_client
 
 EVENT_FORM = {
@@ -150,10 +152,18 @@ def test_the_registrations_table_shows_every_change_at_once(app):
         check_in(registration_id=first.id, by_user=db.session.scalars(db.select(User)).first())
     assert "1 anmälan" in organiser.get(url, query_string={"checked_in": "yes"}).get_data(as_text=True)
 
+    # A script's plain transaction reads, then writes: on SQLite it fails if another connection
+    # writes in between, so first let the delivery thread finish with the confirmations.
+    assert wait_until(lambda: all_sent(app)), "the confirmations were never delivered"
     with app.app_context():  # a change outside any service, as a script would make it
         db.session.get(Registration, first.id).organisation = "Folkbildningsförbundet"
         db.session.commit()
     assert "Folkbildningsförbundet" in organiser.get(url).get_data(as_text=True)
+
+
+def all_sent(app):
+    with app.app_context():
+        return not db.session.scalar(db.select(OutboxMessage.id).where(OutboxMessage.status != OutboxStatus.SENT))
 
 
 def test_an_organiser_edits_cancels_promotes_and_resends(app, inbox):
