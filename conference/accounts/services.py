@@ -10,9 +10,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import bindparam, inspect
-from sqlalchemy.orm import make_transient_to_detached
 
-from conference.accounts.models import Role, User
+from conference.accounts.models import Role, SignedIn, User
 from conference.audit.services import record
 from conference.database import lock, request_connection, transaction, utcnow
 from conference.errors import DomainError
@@ -164,19 +163,7 @@ def user_for_session(value):
     row = request_connection().execute(_USER_ROW, {"id": int(user_id)}).first()
     if row is None or not row.active or stamp != User.stamp_of(row.password_hash):
         return None
-    return _attached(row)
-
-
-def _attached(row):
-    """`row` as the session's User, as if the session had loaded it (its sectors load when used)."""
-    session = db.session()
-    known = session.identity_map.get(session.identity_key(User, row.id))
-    if known is not None:
-        return known
-    user = User(**dict(zip(_USER_COLUMNS, row, strict=True)))
-    make_transient_to_detached(user)
-    session.add(user)
-    return user
+    return SignedIn(**dict(zip(_USER_COLUMNS, row, strict=True)))
 
 
 def sectors_by_ids(ids):
