@@ -10,6 +10,7 @@ from conference.extensions import babel, csrf, db, limiter, login_manager, mail,
 from conference.links import IdConverter
 from conference.names import TEMPLATE_GLOBALS
 from conference.registration.ticket import qr_svg
+from conference.site.sessions import CheckedCookieSessionInterface
 
 
 def create_app(overrides=None):
@@ -22,6 +23,7 @@ def create_app(overrides=None):
     app.config.update(config.from_environment())
     app.config.update(overrides or {})
     app.url_map.converters["int"] = IdConverter
+    app.session_interface = CheckedCookieSessionInterface()
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
