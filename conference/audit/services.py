@@ -5,7 +5,8 @@ from conference.audit.models import AuditEntry
 from conference.database import request_connection
 from conference.extensions import db
 
-_INSERT = insert(AuditEntry.__table__)
+# Inline: no RETURNING of the new id on PostgreSQL (nobody reads it back).
+_INSERT = insert(AuditEntry.__table__).inline()
 
 
 def record(action, *, subject=None, event_id=None, user=None, **details):
