@@ -161,6 +161,30 @@ def test_the_registrations_table_shows_every_change_at_once(app):
     assert "Folkbildningsförbundet" in organiser.get(url).get_data(as_text=True)
 
 
+def test_every_view_of_the_table_is_in_the_audit_log_once(app):
+    """Views served from the cache write their entry only while the event is unchanged; after
+    a change the entry tells what the new page showed."""
+    create_event(app)
+    submit(app.test_client(), "/events/tinget/register", registration_data(app, email="a@example.se"))
+    organiser = staff_client(app, "organiser")
+    with app.app_context():
+        event_id = db.session.scalar(db.select(Event.id))
+    url = f"/staff/events/{event_id}/registrations"
+    for _ in range(3):
+        assert "1 anmälan" in organiser.get(url).get_data(as_text=True)
+    submit(app.test_client(), "/events/tinget/register", registration_data(app, email="b@example.se"))
+    assert "2 anmälningar" in organiser.get(url).get_data(as_text=True)
+    assert "0 anmälningar" in organiser.get(url, query_string={"checked_in": "yes"}).get_data(as_text=True)
+    with app.app_context():
+        entries = db.session.scalars(
+            db.select(AuditEntry).where(AuditEntry.action == "registrations.listed").order_by(AuditEntry.id)
+        ).all()
+        assert [entry.details["total"] for entry in entries] == [1, 1, 1, 2, 0]
+        assert entries[-1].details["filters"]["checked_in"] == "yes"
+        assert {entry.user_email for entry in entries} == {"organiser@example.se"}
+        assert {entry.event_id for entry in entries} == {event_id}
+
+
 def all_sent(app):
     with app.app_context():
         return not db.session.scalar(db.select(OutboxMessage.id).where(OutboxMessage.status != OutboxStatus.SENT))
