@@ -2,13 +2,14 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import bindparam, exists, func
 
 from conference.accounts.access import requires
 from conference.accounts.models import Role
 from conference.audit.models import AuditEntry
 from conference.audit.services import insert_where, record, record_read
-from conference.cache import cached, with_csrf, without_csrf
+from conference.cache import CSRF_HOLE, cached, without_csrf
 from conference.database import transaction
 from conference.errors import DomainError
 from conference.events import services as events
@@ -106,7 +107,7 @@ def registrations_list(event_id):
         events.event_versions(event_id) or abort(404)
         page, shown, total, filters = _registrations_page(event_id, Filters.from_args(request.args))
         record_read("registrations.listed", event_id=event_id, filters=filters, rows=shown, total=total)
-        return with_csrf(page)
+        return _with_csrf(page)
     # The back-office menu depends on the role; the full path holds the filters, and the
     # language switch's way back.
     view = (event_id, str(get_locale()), current_user.role, request.full_path)
@@ -126,7 +127,7 @@ def registrations_list(event_id):
             rows=shown,
             total=total,
         ):
-            return with_csrf(page)
+            return _with_csrf(page)
     versions = events.event_versions(event_id) or abort(404)
     # Sector and municipality names carry no version: a renamed one shows within a minute.
     page, shown, total, filters = cached(
@@ -138,7 +139,7 @@ def registrations_list(event_id):
     if len(served_versions) >= MAX_SERVED_VIEWS:
         served_versions.clear()
     served_versions[view] = versions
-    return with_csrf(page)
+    return _with_csrf(page)
 
 
 # Views of the table whose versions this app (in this process) keeps, for their next view.
@@ -174,9 +175,17 @@ def _table_key(view, versions):
     return ("registrations-table", *versions, *view[1:])
 
 
+def _with_csrf(page):
+    """`with_csrf` for a page kept as UTF-8: it is not encoded again on every view."""
+    return page.replace(_CSRF_HOLE, generate_csrf().encode())
+
+
+_CSRF_HOLE = CSRF_HOLE.encode()
+
+
 def _registrations_page(event_id, filters):
-    """(the page without its CSRF token, rows on the page, rows matching, the filters as
-    query arguments)."""
+    """(the page without its CSRF token, in UTF-8, rows on the page, rows matching, the
+    filters as query arguments)."""
     event = db.session.get(Event, event_id)
     rows, total = registration_page(event.id, filters)
     page = render_template(
@@ -193,7 +202,7 @@ def _registrations_page(event_id, filters):
         ).all(),
         tracks=db.session.scalars(db.select(Track).where(Track.event_id == event.id).order_by(Track.sort_order)).all(),
     )
-    return without_csrf(page), len(rows), total, filters.as_args()
+    return without_csrf(page).encode(), len(rows), total, filters.as_args()
 
 
 @blueprint.route("/registrations/<int:registration_id>", methods=["GET", "POST"])
