@@ -5,10 +5,12 @@ from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from conference import config
+from conference.database import close_request_connection
 from conference.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 from conference.links import IdConverter
 from conference.names import TEMPLATE_GLOBALS
 from conference.registration.ticket import qr_svg
+from conference.site.sessions import CheckedCookieSessionInterface
 
 
 def create_app(overrides=None):
@@ -21,6 +23,7 @@ def create_app(overrides=None):
     app.config.update(config.from_environment())
     app.config.update(overrides or {})
     app.url_map.converters["int"] = IdConverter
+    app.session_interface = CheckedCookieSessionInterface()
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
@@ -31,6 +34,7 @@ def create_app(overrides=None):
     from conference.site.views import select_locale
 
     db.init_app(app)
+    app.teardown_appcontext(close_request_connection)
     migrate.init_app(app, db, directory=str(config.INSTANCE_DIR.parent / "migrations"))
     mail.init_app(app)
     csrf.init_app(app)

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
+from flask import g
 from sqlalchemy import Enum, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session as OrmSession
@@ -16,9 +17,10 @@ from sqlalchemy.orm import Session as OrmSession
 from conference.extensions import db
 
 _begin_immediate = ContextVar("begin_immediate", default=False)
+_REQUEST_CONNECTION = "_ting_request_connection"
+# An execution option: on SQLite, the connection's statements run without BEGIN.
+_NO_BEGIN = "ting_no_begin"
 LOCKED_ROWS = "locked_rows"
-# An execution option: the connection sends no BEGIN on SQLite (read_connection).
-_WITHOUT_BEGIN = "ting_without_begin"
 
 
 def utcnow():
@@ -69,24 +71,50 @@ def write_connection():
 
 @contextmanager
 def read_connection():
-    """A connection of its own for a read that needs no transaction around it, such as a
-    cached page's version check, without the ORM session's bookkeeping. On PostgreSQL it is
-    in autocommit: one round trip instead of BEGIN, the query and ROLLBACK. On SQLite each
-    statement is then a transaction of its own, as no BEGIN is sent (`_begin_sqlite`)."""
+    """A connection for one read that needs no transaction around it, given back to the pool
+    at once (unlike `request_connection`, so that a request that goes on to write holds one
+    connection at a time): each statement is committed on its own, as for `request_connection`."""
     with db.engine.connect() as connection:
-        if connection.dialect.name == "postgresql":
-            yield connection.execution_options(isolation_level="AUTOCOMMIT")
-        else:
-            yield connection.execution_options(**{_WITHOUT_BEGIN: True})
+        yield _without_transaction(connection)
 
 
 def end_read_transaction():
     """End the ORM session's read transaction, if the request opened one, so that what it
-    reads next is at least as new as what was just read on another connection (such as the
-    versions a cached page is kept under): on SQLite a read transaction keeps the snapshot of
-    its first read. Only where the request has written nothing through the session."""
+    reads next is at least as new as what was just read on the request's connection (such as
+    the versions a cached page is kept under): on SQLite a read transaction keeps the
+    snapshot of its first read. Only where the request has written nothing through the session."""
     if db.session().in_transaction():
         db.session.rollback()
+
+
+def request_connection():
+    """This request's connection with no transaction around its statements: each one is
+    committed on its own (PostgreSQL in autocommit, SQLite without BEGIN). For what a busy
+    staff page needs on every view and that needs no snapshot: reading the signed-in user
+    or an event's versions, and writing one row that stands alone, such as the audit entry
+    of a page that only reads. No BEGIN or COMMIT (on PostgreSQL no round trip for either)
+    and no ORM session. The connection is given back when the app context ends.
+
+    Never write through it inside a `transaction()` block: on SQLite that transaction
+    holds the write lock, and this connection would wait for it."""
+    connection = g.get(_REQUEST_CONNECTION)
+    if connection is None:
+        connection = _without_transaction(db.engine.connect())
+        setattr(g, _REQUEST_CONNECTION, connection)
+    return connection
+
+
+def _without_transaction(connection):
+    if connection.dialect.name == "postgresql":
+        return connection.execution_options(isolation_level="AUTOCOMMIT")
+    return connection.execution_options(**{_NO_BEGIN: True})
+
+
+def close_request_connection(_exception=None):
+    """Give the request's connection back to the pool (teardown of the app context)."""
+    connection = g.pop(_REQUEST_CONNECTION, None)
+    if connection is not None:
+        connection.close()
 
 
 def after_commit(callback):
@@ -142,7 +170,7 @@ def _configure_sqlite(dbapi_connection, connection_record):
 
 @event.listens_for(Engine, "begin")
 def _begin_sqlite(connection):
-    if connection.dialect.name == "sqlite" and not connection.get_execution_options().get(_WITHOUT_BEGIN):
+    if connection.dialect.name == "sqlite" and not connection.get_execution_options().get(_NO_BEGIN):
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _begin_immediate.get() else "BEGIN")
 
 

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam
 
 from conference.audit.services import record
-from conference.database import lock, read_connection, transaction, utcnow
+from conference.database import lock, read_connection, request_connection, transaction, utcnow
 from conference.errors import DomainError
 from conference.events.models import Event, EventStatus
 from conference.extensions import db
@@ -37,7 +37,7 @@ _EVENT_VERSIONS = db.select(Event.id, Event.updated_at, Event.programme_version,
 def event_versions(event_id):
     """(id, updated_at, programme_version, registrations_version) of the event, or None:
     what a cached staff page of it is keyed by, read without loading the event."""
-    return db.session.connection().execute(_EVENT_VERSIONS, {"event_id": event_id}).first()
+    return request_connection().execute(_EVENT_VERSIONS, {"event_id": event_id}).first()
 
 
 def published_event(slug):

@@ -1,14 +1,15 @@
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func
+from flask_wtf.csrf import generate_csrf
+from sqlalchemy import bindparam, exists, func
 
 from conference.accounts.access import requires
 from conference.accounts.models import Role
 from conference.audit.models import AuditEntry
-from conference.audit.services import record
-from conference.cache import cached, with_csrf, without_csrf
+from conference.audit.services import insert_where, record, record_read
+from conference.cache import CSRF_HOLE, cached, without_csrf
 from conference.database import transaction
 from conference.errors import DomainError
 from conference.events import services as events
@@ -102,28 +103,89 @@ def event_status(event_id, action):
 @blueprint.get("/events/<int:event_id>/registrations")
 @requires(*ORGANISERS)
 def registrations_list(event_id):
-    # The versions the cached page is keyed by; the event itself is loaded to render it.
+    if session.get("_flashes"):  # this organiser's own messages: not from the cache
+        events.event_versions(event_id) or abort(404)
+        page, shown, total, filters = _registrations_page(event_id, Filters.from_args(request.args))
+        record_read("registrations.listed", event_id=event_id, filters=filters, rows=shown, total=total)
+        return _with_csrf(page)
+    # The back-office menu depends on the role; the full path holds the filters, and the
+    # language switch's way back.
+    view = (event_id, str(get_locale()), current_user.role, request.full_path)
+    # Served before at some versions of the event: if the page of those versions is still
+    # kept, and the event still has them as the audit entry is written, that entry is the
+    # view's only statement.
+    served_versions = current_app.extensions.setdefault("ting_served_tables", {})
+    served = served_versions.get(view)
+    if served is not None and (kept := _kept_table(view, served)) is not None:
+        page, shown, total, filters = kept
+        condition = {"version_" + name: value for name, value in served._asdict().items()}
+        if record_read(
+            "registrations.listed",
+            event_id=event_id,
+            only_if=(_INSERT_IF_UNCHANGED, condition),
+            filters=filters,
+            rows=shown,
+            total=total,
+        ):
+            return _with_csrf(page)
     versions = events.event_versions(event_id) or abort(404)
-    filters = Filters.from_args(request.args)
-    if session.get("_flashes"):
-        page, shown, total = _registrations_page(event_id, filters)  # this organiser's own messages
-    else:
-        key = (
-            "registrations-table",
-            *versions,
-            str(get_locale()),
-            current_user.role,  # the back-office menu
-            request.full_path,  # the filters, and the language switch's way back
-        )
-        # Sector and municipality names carry no version: a renamed one shows within a minute.
-        page, shown, total = cached(key, lambda: _registrations_page(event_id, filters), max_age=60)
-    with transaction():
-        record("registrations.listed", event_id=event_id, filters=filters.as_args(), rows=shown, total=total)
-    return with_csrf(page)
+    # Sector and municipality names carry no version: a renamed one shows within a minute.
+    page, shown, total, filters = cached(
+        _table_key(view, versions),
+        lambda: _registrations_page(event_id, Filters.from_args(request.args)),
+        max_age=TABLE_MAX_AGE,
+    )
+    record_read("registrations.listed", event_id=event_id, filters=filters, rows=shown, total=total)
+    if len(served_versions) >= MAX_SERVED_VIEWS:
+        served_versions.clear()
+    served_versions[view] = versions
+    return _with_csrf(page)
+
+
+# Views of the table whose versions this app (in this process) keeps, for their next view.
+MAX_SERVED_VIEWS = 1024
+TABLE_MAX_AGE = 60
+_INSERT_IF_UNCHANGED = insert_where(
+    exists().where(
+        Event.id == bindparam("version_id"),
+        Event.updated_at == bindparam("version_updated_at"),
+        Event.programme_version == bindparam("version_programme_version"),
+        Event.registrations_version == bindparam("version_registrations_version"),
+    )
+)
+
+
+class _NotKept(Exception):
+    pass
+
+
+def _kept_table(view, versions):
+    """The cached table of `view` at `versions`, or None when the cache no longer keeps it."""
+
+    def not_kept():
+        raise _NotKept
+
+    try:
+        return cached(_table_key(view, versions), not_kept, max_age=TABLE_MAX_AGE)
+    except _NotKept:
+        return None
+
+
+def _table_key(view, versions):
+    return ("registrations-table", *versions, *view[1:])
+
+
+def _with_csrf(page):
+    """`with_csrf` for a page kept as UTF-8: it is not encoded again on every view."""
+    return page.replace(_CSRF_HOLE, generate_csrf().encode())
+
+
+_CSRF_HOLE = CSRF_HOLE.encode()
 
 
 def _registrations_page(event_id, filters):
-    """(the page without its CSRF token, rows on the page, rows matching)."""
+    """(the page without its CSRF token, in UTF-8, rows on the page, rows matching, the
+    filters as query arguments)."""
     event = db.session.get(Event, event_id)
     rows, total = registration_page(event.id, filters)
     page = render_template(
@@ -140,7 +202,7 @@ def _registrations_page(event_id, filters):
         ).all(),
         tracks=db.session.scalars(db.select(Track).where(Track.event_id == event.id).order_by(Track.sort_order)).all(),
     )
-    return without_csrf(page), len(rows), total
+    return without_csrf(page).encode(), len(rows), total, filters.as_args()
 
 
 @blueprint.route("/registrations/<int:registration_id>", methods=["GET", "POST"])

@@ -41,12 +41,14 @@ def refuse_nul_characters():
 
 @blueprint.after_app_request
 def add_security_headers(response):
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
+    headers = response.headers
+    # Those a view did not set itself, added in one go (every answer gets them).
+    present = {name.lower() for name, _value in headers.items()}
+    headers.extend([(name, value) for name, value in SECURITY_HEADERS.items() if name.lower() not in present])
     # A registration form opened from an invitation is filled in with the invitee's details.
     if request.path.startswith(PRIVATE_PATHS) or "invitation" in request.args:
         # Personal data: no copy in the browser's or a proxy's cache.
-        response.headers["Cache-Control"] = "no-store"
+        headers["Cache-Control"] = "no-store"
     return response
 
 
