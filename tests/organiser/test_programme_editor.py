@@ -357,11 +357,9 @@ def test_bad_input_gets_an_error_beside_the_field_and_changes_nothing(app):
     assert programme_rows(app) == before and audit_actions(app) == []
 
 
-def test_a_session_keeps_at_least_as_many_places_as_attendees_hold_in_it(app, inbox):
-    from flask_babel import force_locale
-
-    from conference.programme.editing import ProgrammeError, save_session
-    from conference.programme.models import SESSION_FIELDS, SpeakerRole
+def three_attendees_in_two_sessions(app, inbox):
+    """The small programme, and three attendees who chose "Kultur i hela länet" (two places in
+    Sal A: two get one) and "Föreningar i rörelse" (ten places of its own: all three do)."""
     from tests.programme.test_session_choice import register_with
 
     create_event(app)
@@ -369,6 +367,15 @@ def test_a_session_keeps_at_least_as_many_places_as_attendees_hold_in_it(app, in
     for email in ("a@example.se", "b@example.se", "c@example.se"):
         register_with(app.test_client(), app, email, "Kultur i hela länet", "Föreningar i rörelse")
     inbox.wait_for(3)
+
+
+def test_a_session_keeps_at_least_as_many_places_as_attendees_hold_in_it(app, inbox):
+    from flask_babel import force_locale
+
+    from conference.programme.editing import ProgrammeError, save_session
+    from conference.programme.models import SESSION_FIELDS, SpeakerRole
+
+    three_attendees_in_two_sessions(app, inbox)
     before = programme_rows(app)
     with app.app_context():
         item = db.session.scalar(db.select(Session).where(Session.title == "Föreningar i rörelse"))
@@ -403,14 +410,9 @@ def test_a_session_keeps_at_least_as_many_places_as_attendees_hold_in_it(app, in
 
 def test_an_import_that_would_take_places_back_imports_nothing(app, inbox):
     from conference.programme.importer import ImportFailed
-    from tests.programme.test_session_choice import register_with
     from tests.support.programme import SMALL_PROGRAMME
 
-    create_event(app)
-    import_small_programme(app)
-    for email in ("a@example.se", "b@example.se", "c@example.se"):
-        register_with(app.test_client(), app, email, "Kultur i hela länet", "Föreningar i rörelse")
-    inbox.wait_for(3)
+    three_attendees_in_two_sessions(app, inbox)
     before = programme_rows(app)
     smaller = SMALL_PROGRAMME.replace("{name: Sal A, capacity: 2}", "{name: Sal A, capacity: 1}").replace(
         "capacity: 10}", "capacity: 2}"
