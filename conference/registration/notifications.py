@@ -6,7 +6,6 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from conference.events.calendar import event_calendar
-from conference.extensions import db
 from conference.links import public_url
 from conference.mailings.models import MessageKind
 from conference.mailings.outbox import Mail, enqueue_later, renders
@@ -41,8 +40,6 @@ def queue_session_promotion(choice):
 
 
 def _queue(kind, registration, **context):
-    if registration.id is None:
-        db.session.flush()  # one made in this transaction: the message refers to its row
     _queue_for(kind, registration.id, registration.email, registration.status, **context)
 
 

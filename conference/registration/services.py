@@ -50,7 +50,6 @@ class RegistrationError(DomainError):
 
 @dataclass
 class RegistrationOutcome:
-    registration_id: int
     # The personal link's token, for the confirmation page.
     token: str
     # False when the address was already registered: the manage link was mailed again instead.
@@ -153,7 +152,7 @@ def register(*, event_id, details, consents, session_ids=(), submission_key=None
             apply_choices(registration, sessions, now=now, on_promotion=queue_session_promotion)
         position = _waitlist_rank(event.id, sequence) if sequence else None
         queue_new_confirmation(registration_id, email, status, waitlist_position=position)
-    return RegistrationOutcome(registration_id, token, created=True)
+    return RegistrationOutcome(token, created=True)
 
 
 def _registered_before(registration_id, submission_key, now):
@@ -163,7 +162,7 @@ def _registered_before(registration_id, submission_key, now):
     double_submit = bool(submission_key) and registration.submission_key == submission_key
     if not double_submit and not _manage_link_recently_sent(registration, now):
         queue_manage_link(registration)
-    return RegistrationOutcome(registration.id, registration.token, created=False, double_submit=double_submit)
+    return RegistrationOutcome(registration.token, created=False, double_submit=double_submit)
 
 
 def update_details(*, registration_id, details, consents, session_ids=None, by_staff=False, now=None):
