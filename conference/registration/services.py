@@ -3,6 +3,7 @@ places, so that two people racing for the last place can never both get it."""
 
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
@@ -61,9 +62,15 @@ class RegistrationOutcome:
 def normalise_email(address):
     """The canonical form of an e-mail address: trimmed, validated, lower case."""
     try:
-        return validate_email(address.strip(), check_deliverability=False).normalized.lower()
+        return _normalised(address.strip())
     except EmailNotValidError as error:
         raise RegistrationError(_l("Enter a valid e-mail address, like name@example.se."), field="email") from error
+
+
+@lru_cache(maxsize=256)
+def _normalised(address):
+    # The form checks the address, then the service normalises it: validate it once.
+    return validate_email(address, check_deliverability=False).normalized.lower()
 
 
 # The event's row, taken for the registration: its version bumped (the registrations are

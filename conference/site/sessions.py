@@ -22,6 +22,16 @@ class CheckedCookieSessionInterface(SecureCookieSessionInterface):
         # (secret keys, cookie) -> (the session as JSON text, when it was signed)
         self.checked = {}
         self.lock = threading.Lock()
+        # secret keys -> their serializer: making one tries out its JSON serializer each time,
+        # a third of the cost of signing a new attendee's cookie.
+        self.serializers = {}
+
+    def get_signing_serializer(self, app):
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        serializer = self.serializers.get(keys)
+        if serializer is None:
+            serializer = self.serializers[keys] = super().get_signing_serializer(app)
+        return serializer
 
     def open_session(self, app, request):
         if not app.secret_key:
