@@ -10,7 +10,7 @@ made with `flask users create --role organiser`. It counts the SQL statements of
 page 1 of the registrations table filtered by a sector,
 `/staff/events/<id>/registrations?sector=<id>`, in-process with the Flask test client, at that
 size and at 20 sessions / 100 registrations. Then it serves the app with gunicorn (4 sync
-workers, 127.0.0.1); each of 8 client processes signs in once (GET and POST /staff/login, with
+workers, 127.0.0.1); each of 8 clients (threads of a second process) signs in once (GET and POST /staff/login, with
 the CSRF token) and then fetches the table back to back with its session cookie. Each view
 writes an audit-log entry, as intended. A trivial Flask page is measured with the same
 settings. The last lines are `ratio: X` (tables per second ÷ trivial requests per second) and

@@ -11,7 +11,7 @@ organiser account. It counts the SQL statements of one view of `/staff/coverage`
 model: 26 municipalities and 11 sectors against every edition) in-process with the Flask test
 client, at that size and at 2 series × 2 editions with 100 registrations: the counting is
 grouped in the database, so the number must be the same. Then it serves the app with gunicorn
-(4 sync workers, 127.0.0.1); each of 8 client processes signs in once and fetches the page back
+(4 sync workers, 127.0.0.1); each of 8 clients (threads of a second process) signs in once and fetches the page back
 to back. The last lines are `ratio: X` (pages per second ÷ trivial requests per second) and
 `queries_per_view: N`.
 """

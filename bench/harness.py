@@ -1,12 +1,13 @@
 """What the benchmarks share: a fresh database (SQLite, or a throwaway PostgreSQL server),
-gunicorn with the same settings for the app and for the yardstick, the load generator (client
-processes with http.client), latency percentiles, CPU accounting with a busy-machine check,
-the trivial Flask page the app is compared with, and SQL statement counting for page views.
+gunicorn with the same settings for the app and for the yardstick, the load generator (8
+clients with http.client, as threads of one second process), latency percentiles, CPU
+accounting with a busy-machine check, the trivial Flask page the app is compared with, and
+SQL statement counting for page views.
 
 A benchmark script gives the harness its own parts: how to fill the database, and a task
 factory, `factory(port, client_id) -> task`, whose `task()` does one operation and raises on
 anything unexpected. Factories must be module-level functions (or `functools.partial` of
-one), since each client runs in its own process.
+one), since the clients run in a process of their own.
 """
 
 import argparse
@@ -285,7 +286,7 @@ def _client(task_factory, port, client_id, start_at, measure_from, stop_at, resu
 
 
 def run_load(task_factory, port, seconds, warmup, mode, lead_in=0.5):
-    """Eight clients, each its own process (or thread), from a process apart from the server.
+    """Eight clients, as threads of one process apart from the server (or each its own process).
     `lead_in` is the time the clients get to start (and run their factories) before the warm-up."""
     start_at = time.time() + lead_in
     measure_from = start_at + warmup
@@ -451,8 +452,8 @@ def arguments(description):
     parser.add_argument(
         "--clients",
         choices=("processes", "threads"),
-        default=os.environ.get("BENCH_CLIENTS", "processes"),
-        help="run the 8 clients as 8 processes (default) or as 8 threads of one process",
+        default=os.environ.get("BENCH_CLIENTS", "threads"),
+        help="run the 8 clients as threads of one process (default, as the issues specify) or as 8 processes",
     )
     args = parser.parse_args()
     args.seconds = float(os.environ.get("BENCH_SECONDS", "20"))

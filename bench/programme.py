@@ -10,8 +10,8 @@ registrations with 80,000 session choices (bench/dataset.py). It counts the SQL 
 one view of `/events/bench/programme` in-process with the Flask test client, at that size and
 at 20 sessions / 100 registrations, both as visitors see it (the grid comes from the render
 cache, `conference/cache.py`) and just after the programme changed (the grid is rendered
-again). Then it serves the app with gunicorn (4 sync workers, 127.0.0.1) and has 8 client
-processes fetch the page back to back, and measures a trivial Flask page with the same
+again). Then it serves the app with gunicorn (4 sync workers, 127.0.0.1) and has 8 clients
+(threads of a second process) fetch the page back to back, and measures a trivial Flask page with the same
 settings. The last lines are `ratio: X` (pages per second ÷ trivial requests per second),
 `p95_ms: Y` and `queries_per_view: N`.
 """

@@ -6,8 +6,8 @@
 
 The script prepares a fresh database in a temporary folder (migrations, reference lists and
 one published event without a capacity limit), starts the app under gunicorn with 4 sync
-workers on 127.0.0.1, and from separate client processes runs complete registrations as a
-browser would: GET the form, then POST it back with its CSRF token, its submission key, the
+workers on 127.0.0.1, and from a second process runs complete registrations with 8 concurrent
+clients, as a browser would: GET the form, then POST it back with its CSRF token, its submission key, the
 session cookie and unique data. The registration is complete at the 303 answer; the redirect
 is not followed. With the same gunicorn settings and the same load generator it then measures
 a trivial Flask page served from a throwaway module, and prints the ratio of the two rates.
