@@ -55,6 +55,19 @@ def test_each_required_field_left_empty_is_named_beside_it(app, client, field):
     assert nothing_stored(app)
 
 
+def test_the_form_ties_only_what_exists_to_its_fields(app, client):
+    """Attributes without a value are left out: a screen reader would look for an element
+    with the id "None", and aria-invalid="None" is no valid state."""
+    create_event(app)
+    blank = client.get("/events/tinget/register").get_data(as_text=True)
+    failed = submit(client, "/events/tinget/register", registration_data(app, first_name="")).get_data(as_text=True)
+    for html in (blank, failed):
+        assert '="None"' not in html
+    assert re.search(r'<input[^>]*aria-describedby="first_name-error"[^>]*aria-invalid="true"', failed)
+    assert not re.search(r'<input[^>]*name="last_name"[^>]*aria-(describedby|invalid)', failed)
+    assert 'autocomplete="given-name"' in blank
+
+
 @pytest.mark.parametrize(("field", "limit"), TEXT_LIMITS.items())
 def test_each_text_too_long_is_refused_with_its_limit(app, client, field, limit):
     create_event(app)
