@@ -14,11 +14,13 @@ document.addEventListener("DOMContentLoaded", () => {
       document.querySelectorAll("form[data-once] button[type=submit]").forEach((button) => { button.disabled = false; });
     }
   });
-  // A part marked data-live-update (a mailing's progress) is read again from the page every
-  // few seconds until the page no longer marks it; when the part is gone (the mailing moved
-  // on to its next state) the whole page is loaded again. Without this file a link does it.
-  const live = document.querySelector("[data-live-update][id]");
-  if (live) {
+  // Parts marked data-live-update (a mailing's progress, the counts at a check-in door) are
+  // read again from the page every few seconds (the attribute's value in milliseconds, else
+  // 2000) until the page no longer marks them; when a part is gone (the mailing moved on to
+  // its next state) the whole page is loaded again. Without this file a reload does it.
+  const live = Array.from(document.querySelectorAll("[data-live-update][id]"));
+  if (live.length) {
+    const every = Number(live[0].dataset.liveUpdate) || 2000;
     const refresh = async () => {
       // Marked as a poll: it is not the staff member's activity, so their session still ends
       // after a while without any (accounts/access.py).
@@ -28,15 +30,19 @@ document.addEventListener("DOMContentLoaded", () => {
         window.setTimeout(refresh, 10000);  // the network or the server is down for a moment
         return;
       }
-      const fresh = new DOMParser().parseFromString(await response.text(), "text/html").getElementById(live.id);
-      if (!fresh) {
+      const page = new DOMParser().parseFromString(await response.text(), "text/html");
+      const fresh = live.map((part) => page.getElementById(part.id));
+      if (fresh.some((part) => !part)) {
         window.location.reload();
         return;
       }
-      live.innerHTML = fresh.innerHTML;
-      if (fresh.hasAttribute("data-live-update")) window.setTimeout(refresh, 2000);
+      live.forEach((part, index) => {
+        // Unchanged parts are left alone: a screen reader would read a status out again.
+        if (part.innerHTML !== fresh[index].innerHTML) part.innerHTML = fresh[index].innerHTML;
+      });
+      if (fresh.some((part) => part.hasAttribute("data-live-update"))) window.setTimeout(refresh, every);
     };
-    window.setTimeout(refresh, 2000);
+    window.setTimeout(refresh, every);
   }
   // Move focus to the error summary so that screen-reader users hear what to correct.
   const summary = document.getElementById("error-summary");

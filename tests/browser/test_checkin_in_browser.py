@@ -1,6 +1,6 @@
-"""The door's camera reads a ticket: Chromium's fake camera plays a video of the ticket's QR
-code, and the check-in page decodes it with the vendored jsQR (headless Chromium on Linux
-has no BarcodeDetector) and checks the attendee in."""
+"""Check-in at the door in a real browser: the camera reads a ticket (Chromium's fake camera
+plays a video of the ticket's QR code, which the page decodes with the vendored jsQR, as
+headless Chromium on Linux has no BarcodeDetector), and a door's counts follow the others."""
 
 import pytest
 from playwright.sync_api import expect
@@ -10,8 +10,8 @@ from conference.registration.models import Registration
 from conference.registration.ticket import qr_modules
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.support.factories import create_event, registration_data
-from tests.support.forms import submit
-from tests.support.staff import PASSWORD, make_staff
+from tests.support.forms import hidden_fields, submit
+from tests.support.staff import PASSWORD, make_staff, staff_client
 
 pytestmark = pytest.mark.browser
 
@@ -60,6 +60,16 @@ def camera_page(chromium, live_server, tmp_path):
     browser.close()
 
 
+def open_checkin(page, email):
+    page.goto("/staff/login")
+    page.get_by_label("E-postadress").fill(email)
+    page.get_by_label("Lösenord").fill(PASSWORD)
+    page.get_by_role("button", name="Logga in").click()
+    page.goto("/staff/events")
+    page.get_by_role("link", name="Incheckning").first.click()
+    expect(page.get_by_text("0 av 1 incheckade")).to_be_visible()
+
+
 def test_the_camera_reads_a_ticket_and_checks_the_attendee_in(camera_page, live_server):
     page, video = camera_page
     app = live_server.app
@@ -70,15 +80,32 @@ def test_the_camera_reads_a_ticket_and_checks_the_attendee_in(camera_page, live_
     camera_video(video, code)
     email = make_staff(app, "organiser")
 
-    page.goto("/staff/login")
-    page.get_by_label("E-postadress").fill(email)
-    page.get_by_label("Lösenord").fill(PASSWORD)
-    page.get_by_role("button", name="Logga in").click()
-    page.goto("/staff/events")
-    page.get_by_role("link", name="Incheckning").first.click()
-    expect(page.get_by_text("0 av 1 incheckade")).to_be_visible()
-
+    open_checkin(page, email)
     page.get_by_role("button", name="Skanna med kameran").click()
     expect(page.get_by_text("1 av 1 incheckade")).to_be_visible()
     with app.app_context():
         assert db.session.scalar(db.select(Registration.checked_in_at)) is not None
+
+
+def test_a_doors_counts_follow_the_check_ins_at_the_other_doors(page, live_server):
+    app = live_server.app
+    slug = create_event(app)
+    submit(app.test_client(), f"/events/{slug}/register", registration_data(app, first_name="Märta", last_name="Ek"))
+    with app.app_context():
+        person = db.session.scalars(db.select(Registration)).one()
+    open_checkin(page, make_staff(app, "organiser"))
+    checked_in_total = page.locator("#checkin-counts tfoot td").first
+    expect(checked_in_total).to_have_text("0")
+    page.evaluate("window.notReloaded = true")
+
+    # The other door: another organiser types the code.
+    other_door = staff_client(app, "admin")
+    checkin_page = f"/staff/events/{person.event_id}/checkin"
+    fields = hidden_fields(other_door.get(checkin_page).get_data(as_text=True))
+    answer = other_door.post(f"{checkin_page}/code", data=fields | {"code": person.checkin_code})
+    assert answer.status_code == 303
+
+    # This door's page follows without a reload: its counts are read again every few seconds.
+    expect(page.get_by_text("1 av 1 incheckade")).to_be_visible()
+    expect(checked_in_total).to_have_text("1")
+    assert page.evaluate("window.notReloaded") is True
