@@ -134,11 +134,6 @@ class AuditPage:
     newer: int | None = None  # the id to page back from (`after`), if there are newer entries
     older: int | None = None  # the id to page on from (`before`), if there are older entries
 
-    @property
-    def first(self):
-        """Whether this is the newest page."""
-        return self.newer is None
-
 
 def audit_page(filters, *, before=None, after=None, size=100):
     """A page of `size` entries that match `filters`, newest first: the newest page, the page
@@ -159,28 +154,36 @@ def audit_page(filters, *, before=None, after=None, size=100):
     entries = rows[:size]
     older = entries[-1].id if len(rows) > size else None
     newer = None
-    if cursor is not None:
-        newest = tuple_(entries[0].at, entries[0].id)
-        if db.session.scalar(db.select(exists().where(*conditions, tuple_(*_KEY) > newest))):
-            newer = entries[0].id
+    if cursor is not None and _any(conditions, _newer_than((entries[0].at, entries[0].id))):
+        newer = entries[0].id
     return AuditPage(entries, total, newer=newer, older=older)
 
 
 def _seek(conditions, *, older_than=None, newer_than=None, size):
     query = db.select(AuditEntry).where(*conditions)
-    if older_than is not None:
-        # The plain comparison on `at` lets the index on (at, id) start where the page starts.
-        query = query.where(AuditEntry.at <= older_than[0], tuple_(*_KEY) < tuple_(*older_than))
-        return db.session.scalars(query.order_by(*(column.desc() for column in _KEY)).limit(size)).all()
     if newer_than is not None:
-        query = query.where(AuditEntry.at >= newer_than[0], tuple_(*_KEY) > tuple_(*newer_than))
-        return db.session.scalars(query.order_by(*_KEY).limit(size)).all()
+        return db.session.scalars(query.where(_newer_than(newer_than)).order_by(*_KEY).limit(size)).all()
+    if older_than is not None:
+        query = query.where(_older_than(older_than))
     return db.session.scalars(query.order_by(*(column.desc() for column in _KEY)).limit(size)).all()
 
 
+# The plain comparison on `at` beside the pair's lets SQLite's index on (at, id) start where
+# the page starts too (PostgreSQL's takes the pair's).
+def _older_than(key):
+    return and_(AuditEntry.at <= key[0], tuple_(*_KEY) < tuple_(*key))
+
+
+def _newer_than(key):
+    return and_(AuditEntry.at >= key[0], tuple_(*_KEY) > tuple_(*key))
+
+
+def _any(conditions, condition):
+    return db.session.scalar(db.select(exists().where(*conditions, condition)))
+
+
 def _older_id(conditions, last):
-    older = and_(AuditEntry.at <= last.at, tuple_(*_KEY) < tuple_(last.at, last.id))
-    return last.id if db.session.scalar(db.select(exists().where(*conditions, older))) else None
+    return last.id if _any(conditions, _older_than((last.at, last.id))) else None
 
 
 def _key_of(entry_id):
