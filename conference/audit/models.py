@@ -8,7 +8,10 @@ from conference.extensions import db
 
 
 class AuditEntry(db.Model):
-    __table_args__ = (Index("ix_audit_entry_at", "at"), Index("ix_audit_entry_subject", "subject_type", "subject_id"))
+    __table_args__ = (
+        Index("ix_audit_entry_at_id", "at", "id"),
+        Index("ix_audit_entry_subject", "subject_type", "subject_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)

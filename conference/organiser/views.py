@@ -7,7 +7,7 @@ from sqlalchemy import bindparam, exists, func
 
 from conference.accounts.access import requires
 from conference.accounts.models import Role
-from conference.audit.models import AuditEntry
+from conference.audit import log as audit
 from conference.audit.services import insert_where, record, record_read
 from conference.cache import CSRF_HOLE, cached, without_csrf
 from conference.database import transaction
@@ -271,18 +271,15 @@ def registration_action(registration_id, action):
 @blueprint.get("/audit")
 @requires(*ORGANISERS)
 def audit_log():
-    query = db.select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-    action = request.args.get("action", "").strip()[:60]
-    who = request.args.get("who", "").strip()[:254]
-    event_id = id_arg(request.args, "event")
-    if action:
-        query = query.where(AuditEntry.action.startswith(action))
-    if who:
-        query = query.where(AuditEntry.user_email.contains(who.lower()))
-    if event_id:
-        query = query.where(AuditEntry.event_id == event_id)
-    entries = db.session.scalars(query.limit(AUDIT_PAGE_SIZE)).all()
+    typed = audit.read_filters(request.args)
+    paging = {} if typed.errors else dict(before=id_arg(request.args, "before"), after=id_arg(request.args, "after"))
+    page = audit.audit_page(typed.filters, size=AUDIT_PAGE_SIZE, **paging)
     all_events = db.session.scalars(db.select(Event).order_by(Event.starts_at.desc())).all()
     return render_template(
-        "organiser/audit_log.html", entries=entries, action=action, who=who, event_id=event_id, events=all_events
+        "organiser/audit_log.html",
+        page=page,
+        typed=typed,
+        filters=typed.filters,
+        subject_types=audit.SUBJECT_TYPES,
+        events=all_events,
     )
