@@ -269,8 +269,14 @@ def promote_now(*, registration_id):
 
 
 def resend_confirmation(*, registration_id):
+    """Mail the confirmation (or the waiting-list notice) again; refused for a cancelled or
+    erased registration, which has nothing to confirm."""
     with transaction():
         registration = lock(Registration, registration_id)
+        if registration.erased_at is not None:
+            raise RegistrationError(_l("This person's data is erased: no confirmation can be sent."))
+        if registration.status == RegistrationStatus.CANCELLED:
+            raise RegistrationError(_l("This registration is cancelled: no confirmation is sent."))
         queue_confirmation(registration, waitlist_position=waitlist_position(registration))
         record("registration.confirmation_resent", subject=registration)
     return registration

@@ -1,0 +1,74 @@
+"""Back-office actions the rules refuse: a clear message, and nothing changed or mailed."""
+
+from datetime import timedelta
+
+from conference.accounts.models import User
+from conference.database import utcnow
+from conference.extensions import db
+from conference.mailings.models import OutboxMessage
+from conference.privacy.services import erase_on_request
+from conference.registration.models import Registration
+from conference.registration.services import cancel
+from tests.support.factories import create_event, registration_data
+from tests.support.forms import hidden_fields, submit
+from tests.support.staff import staff_client
+
+
+def register(app, email="anna@example.se"):
+    submit(app.test_client(), "/events/tinget/register", registration_data(app, email=email))
+    with app.app_context():
+        return db.session.scalar(db.select(Registration.id).where(Registration.email == email))
+
+
+def outbox_count(app, registration_id):
+    with app.app_context():
+        return db.session.scalar(
+            db.select(db.func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.registration_id == registration_id)
+        )
+
+
+def post_action(organiser, registration_id, action, page):
+    """POST an action with the CSRF token of a page the organiser opened earlier (a stale page)."""
+    return organiser.post(
+        f"/staff/registrations/{registration_id}/{action}", data=hidden_fields(page, index=1), follow_redirects=True
+    )
+
+
+def test_the_confirmation_is_not_sent_again_for_a_cancelled_registration(app):
+    create_event(app)
+    registration_id = register(app)
+    organiser = staff_client(app, "organiser")
+    stale = organiser.get(f"/staff/registrations/{registration_id}").get_data(as_text=True)
+    assert "Skicka bekräftelsen igen" in stale
+    with app.app_context():
+        cancel(registration_id=registration_id)
+    before = outbox_count(app, registration_id)
+
+    page = post_action(organiser, registration_id, "resend", stale).get_data(as_text=True)
+    assert "Anmälan är avbokad: ingen bekräftelse skickas." in page
+    assert "Bekräftelsen är skickad igen." not in page
+    assert outbox_count(app, registration_id) == before
+
+
+def test_the_confirmation_is_not_sent_again_for_an_erased_registration(app):
+    create_event(app)
+    registration_id = register(app)
+    organiser = staff_client(app, "organiser")
+    stale = organiser.get(f"/staff/registrations/{registration_id}").get_data(as_text=True)
+    with app.app_context():  # after the event: the place stays confirmed, the data goes
+        erase_on_request(
+            registration_id=registration_id,
+            by_user=db.session.scalars(db.select(User)).first(),
+            now=utcnow() + timedelta(days=30),
+        )
+        assert db.session.get(Registration, registration_id).status == "confirmed"
+    before = outbox_count(app, registration_id)
+
+    page = post_action(organiser, registration_id, "resend", stale).get_data(as_text=True)
+    assert "Personens uppgifter är raderade: ingen bekräftelse kan skickas." in page
+    assert outbox_count(app, registration_id) == before
+    assert "Skicka bekräftelsen igen" not in organiser.get(f"/staff/registrations/{registration_id}").get_data(
+        as_text=True
+    )
