@@ -9,7 +9,7 @@ from conference.errors import DomainError
 from conference.events.models import Event, EventStatus
 from conference.extensions import db
 from conference.programme.models import Track
-from conference.registration.services import promote_waiting
+from conference.registration.services import confirmed_count, promote_waiting
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
@@ -102,6 +102,7 @@ def save_event(*, event_id=None, fields):
             session.add(event)
         else:
             event = lock(Event, event_id)
+            _room_for_those_placed(event, fields["capacity"])
         for name in EDITABLE_FIELDS:
             setattr(event, name, fields[name])
         session.flush()
@@ -121,6 +122,19 @@ def change_status(*, event_id, status, now=None):
             event.status = EventStatus(status)
         record(f"event.{status}", subject=event, event_id=event.id)
     return event
+
+
+def _room_for_those_placed(event, capacity):
+    """Fewer places than attendees already hold are refused, as for a session or a room: a
+    place given is never taken back."""
+    if capacity is None:
+        return
+    placed = confirmed_count(event)
+    if placed > capacity:
+        raise EventError(
+            _l("%(num)d attendees already have a place: the event needs at least as many places.", num=placed),
+            field="capacity",
+        )
 
 
 def _check(fields):

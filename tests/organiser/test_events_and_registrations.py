@@ -98,6 +98,30 @@ def test_more_places_go_to_those_waiting(app, inbox):
     assert inbox.to("p1@example.se")[-1]["Subject"].startswith("Du har fått en plats")
 
 
+def test_fewer_places_than_those_placed_are_refused(app, inbox):
+    create_event(app, capacity=3)
+    for number in range(3):
+        submit(app.test_client(), "/events/tinget/register", registration_data(app, email=f"p{number}@example.se"))
+    organiser = staff_client(app, "organiser")
+    with app.app_context():
+        event_id = db.session.scalar(db.select(Event.id))
+    form = organiser.get(f"/staff/events/{event_id}").get_data(as_text=True)
+    values = EVENT_FORM | {"slug": "tinget", "starts_at": "2030-01-01T09:00", "ends_at": "2030-01-01T16:00"}
+    response = organiser.post(f"/staff/events/{event_id}", data=hidden_fields(form, index=-1) | values)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="capacity-error"' in html
+    assert "3 deltagare har redan plats: evenemanget behöver minst så många platser." in html
+    with app.app_context():
+        event = db.session.get(Event, event_id)
+        assert (event.capacity, event.slug) == (3, "tinget")  # nothing saved
+
+    response = organiser.post(
+        f"/staff/events/{event_id}", data=hidden_fields(form, index=-1) | values | {"capacity": "3"}
+    )
+    assert response.status_code == 303  # as many places as those placed is fine
+
+
 def test_the_registrations_table_searches_filters_sorts_and_pages(app):
     create_event(app)
     for number in range(60):
