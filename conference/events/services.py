@@ -1,4 +1,5 @@
 import re
+from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam
@@ -117,11 +118,20 @@ def change_status(*, event_id, status, now=None):
     with transaction():
         event = lock(Event, event_id)
         if status == "close":
-            event.registration_closes_at = now
+            _close_registration(event, now)
         else:
             event.status = EventStatus(status)
         record(f"event.{status}", subject=event, event_id=event.id)
     return event
+
+
+def _close_registration(event, now):
+    """Registration closes now, to the minute that the event form shows; one that had not
+    opened yet opens a minute before, so the form saves the window as it is."""
+    closes = now.replace(second=0, microsecond=0)
+    event.registration_closes_at = closes
+    if event.registration_opens_at is not None and event.registration_opens_at >= closes:
+        event.registration_opens_at = closes - timedelta(minutes=1)
 
 
 def _room_for_those_placed(event, capacity):

@@ -1,14 +1,17 @@
 """Organisers build events and handle registrations from the back office."""
 
+from datetime import timedelta
+
 from conference.accounts.models import User
 from conference.audit.models import AuditEntry
+from conference.database import utcnow
 from conference.events.models import Event
 from conference.extensions import db
 from conference.mailings.models import OutboxMessage, OutboxStatus
 from conference.organiser.checkin_services import check_in
 from conference.registration.models import Registration
 from tests.support.factories import create_event, registration_data
-from tests.support.forms import hidden_fields, submit
+from tests.support.forms import form_values, hidden_fields, submit
 from tests.support.mailings import wait_until
 from tests.support.staff import staff_client
 
@@ -120,6 +123,77 @@ def test_fewer_places_than_those_placed_are_refused(app, inbox):
         f"/staff/events/{event_id}", data=hidden_fields(form, index=-1) | values | {"capacity": "3"}
     )
     assert response.status_code == 303  # as many places as those placed is fine
+
+
+def event_id_of(app, slug="tinget"):
+    with app.app_context():
+        return db.session.scalar(db.select(Event.id).where(Event.slug == slug))
+
+
+def test_closing_registration_stops_registering_on_the_public_page(app):
+    create_event(app)
+    organiser = staff_client(app, "organiser")
+    event_id = event_id_of(app)
+    public = app.test_client()
+    stale = public.get("/events/tinget/register").get_data(as_text=True)
+    assert 'name="first_name"' in stale
+
+    page = organiser.get(f"/staff/events/{event_id}").get_data(as_text=True)
+    response = organiser.post(f"/staff/events/{event_id}/status/close", data=hidden_fields(page, index=1))
+    assert response.status_code == 303
+    with app.app_context():
+        event = db.session.get(Event, event_id)
+        assert event.status == "published" and event.registration_closes_at <= utcnow()
+        assert event.registration_window() == "closed"
+    assert "Anmälan är stängd." in public.get("/events/tinget").get_data(as_text=True)
+    form = public.get("/events/tinget/register").get_data(as_text=True)
+    assert "Anmälan är stängd." in form and 'name="first_name"' not in form
+    response = public.post("/events/tinget/register", data=hidden_fields(stale) | registration_data(app))
+    assert "Anmälan är stängd." in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(Registration)) == 0
+    assert "event.close" in audit_actions(app)
+
+
+def test_closing_registration_before_it_opens_leaves_a_window_the_form_saves(app):
+    create_event(app, opens_in=timedelta(days=2), closes_in=timedelta(days=10))
+    organiser = staff_client(app, "organiser")
+    event_id = event_id_of(app)
+    page = organiser.get(f"/staff/events/{event_id}").get_data(as_text=True)
+    organiser.post(f"/staff/events/{event_id}/status/close", data=hidden_fields(page, index=1))
+    with app.app_context():
+        event = db.session.get(Event, event_id)
+        assert event.registration_opens_at < event.registration_closes_at <= utcnow()
+        assert event.registration_window() == "closed"
+
+    page = organiser.get(f"/staff/events/{event_id}").get_data(as_text=True)
+    values = form_values(page, index=-1)  # the form saved as it stands, nothing changed
+    assert values["registration_opens_at"] < values["registration_closes_at"]
+    response = organiser.post(f"/staff/events/{event_id}", data=values)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    assert "Anmälan är stängd." in app.test_client().get("/events/tinget").get_data(as_text=True)
+
+
+def test_an_archived_event_leaves_the_public_pages(app):
+    create_event(app)
+    submit(app.test_client(), "/events/tinget/register", registration_data(app))
+    organiser = staff_client(app, "organiser")
+    event_id = event_id_of(app)
+    public = app.test_client()
+    assert "Stockholmstinget test" in public.get("/events/tinget").get_data(as_text=True)
+    assert "Stockholmstinget test" in public.get("/").get_data(as_text=True)
+
+    page = organiser.get(f"/staff/events/{event_id}").get_data(as_text=True)
+    response = organiser.post(f"/staff/events/{event_id}/status/archived", data=hidden_fields(page, index=1))
+    assert response.status_code == 303
+    with app.app_context():
+        assert db.session.get(Event, event_id).status == "archived"
+        assert db.session.scalar(db.select(db.func.count()).select_from(Registration)) == 1  # kept
+    assert public.get("/events/tinget").status_code == 404
+    assert public.get("/events/tinget/register").status_code == 404
+    assert "Stockholmstinget test" not in public.get("/").get_data(as_text=True)
+    assert "Arkiverat" in organiser.get(f"/staff/events/{event_id}").get_data(as_text=True)
+    assert "event.archived" in audit_actions(app)
 
 
 def test_the_registrations_table_searches_filters_sorts_and_pages(app):
