@@ -201,14 +201,15 @@ def update_details(*, registration_id, details, consents, session_ids=None, by_s
 
 
 def cancel(*, registration_id, by_staff=False, now=None):
-    """Cancel a registration; a freed place goes to the first on the waiting list."""
+    """Cancel a registration; a freed place goes to the first on the waiting list. One
+    cancelled already is refused, and nobody is mailed again."""
     now = now or utcnow()
     with transaction() as session:
         event_id = session.scalar(db.select(Registration.event_id).where(Registration.id == registration_id))
         event = lock(Event, event_id)
         registration = lock(Registration, registration_id)
         if registration.status == RegistrationStatus.CANCELLED:
-            return []
+            raise RegistrationError(_l("This registration was already cancelled. No mail is sent."))
         if by_staff:
             record("registration.cancelled", subject=registration)
         return cancel_locked(event, registration, now=now)

@@ -72,3 +72,22 @@ def test_the_confirmation_is_not_sent_again_for_an_erased_registration(app):
     assert "Skicka bekräftelsen igen" not in organiser.get(f"/staff/registrations/{registration_id}").get_data(
         as_text=True
     )
+
+
+def test_cancelling_a_cancelled_registration_again_says_so_and_mails_nobody(app):
+    create_event(app)
+    registration_id = register(app)
+    organiser = staff_client(app, "organiser")
+    stale = organiser.get(f"/staff/registrations/{registration_id}").get_data(as_text=True)
+    page = post_action(organiser, registration_id, "cancel", stale).get_data(as_text=True)
+    assert "Anmälan är avbokad och deltagaren har mejlats." in page
+    with app.app_context():
+        cancelled_at = db.session.get(Registration, registration_id).cancelled_at
+    before = outbox_count(app, registration_id)
+
+    page = post_action(organiser, registration_id, "cancel", stale).get_data(as_text=True)
+    assert "Anmälan var redan avbokad. Inget mejl skickas." in page
+    assert "Anmälan är avbokad och deltagaren har mejlats." not in page
+    assert outbox_count(app, registration_id) == before
+    with app.app_context():
+        assert db.session.get(Registration, registration_id).cancelled_at == cancelled_at
