@@ -181,8 +181,7 @@ def update_details(*, registration_id, details, consents, session_ids=None, by_s
         event_id = session.scalar(db.select(Registration.event_id).where(Registration.id == registration_id))
         lock(Event, event_id)
         registration = lock(Registration, registration_id)
-        if registration.status == RegistrationStatus.CANCELLED:
-            raise RegistrationError(_l("This registration is cancelled and can no longer be changed."))
+        check_changeable(registration)
         if session_ids is not None:
             sessions = checked_sessions(event_id, session_ids)
             apply_choices(registration, sessions, now=now, on_promotion=queue_session_promotion)
@@ -198,6 +197,12 @@ def update_details(*, registration_id, details, consents, session_ids=None, by_s
         if by_staff:
             record("registration.changed", subject=registration)
     return registration
+
+
+def check_changeable(registration):
+    """A cancelled registration's details and choices stay as they were."""
+    if registration.status == RegistrationStatus.CANCELLED:
+        raise RegistrationError(_l("This registration is cancelled and can no longer be changed."))
 
 
 def cancel(*, registration_id, by_staff=False, now=None):

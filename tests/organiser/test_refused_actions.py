@@ -91,3 +91,21 @@ def test_cancelling_a_cancelled_registration_again_says_so_and_mails_nobody(app)
     assert outbox_count(app, registration_id) == before
     with app.app_context():
         assert db.session.get(Registration, registration_id).cancelled_at == cancelled_at
+
+
+def test_changes_to_a_cancelled_registration_are_refused_with_a_visible_message(app):
+    create_event(app)
+    registration_id = register(app)
+    organiser = staff_client(app, "organiser")
+    stale = organiser.get(f"/staff/registrations/{registration_id}").get_data(as_text=True)
+    with app.app_context():
+        cancel(registration_id=registration_id)
+    url = f"/staff/registrations/{registration_id}"
+    for changes in ({"organisation": "Nacka kommun"}, {"organisation": "Nacka kommun", "email": "not an address"}):
+        data = hidden_fields(stale, index=-1) | registration_data(app, email="anna@example.se") | changes
+        response = organiser.post(url, data=data)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 422, changes
+        assert 'role="alert"' in html and "Anmälan är avbokad och kan inte längre ändras." in html, changes
+    with app.app_context():
+        assert db.session.get(Registration, registration_id).organisation == "Studieförbundet Vuxenskolan"
