@@ -1,6 +1,7 @@
 import re
 from datetime import timedelta
 
+from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam
 
@@ -150,6 +151,11 @@ def _room_for_those_placed(event, capacity):
 def _check(fields):
     if not SLUG.fullmatch(fields["slug"] or ""):
         raise EventError(_l("Use lower-case letters, digits and hyphens, like stockholmstinget-2027."), field="slug")
+    if fields["contact_email"]:
+        try:
+            validate_email(fields["contact_email"], check_deliverability=False)
+        except EmailNotValidError:
+            raise EventError(_l("Enter a valid e-mail address, like name@example.se."), field="contact_email") from None
     if fields["ends_at"] <= fields["starts_at"]:
         raise EventError(_l("The event must end after it starts."), field="ends_at")
     opens, closes = fields["registration_opens_at"], fields["registration_closes_at"]

@@ -65,6 +65,12 @@ def test_bad_event_input_is_refused_beside_the_field(app):
         ({"capacity": "-1"}, "capacity", "Ett tal från 0 till 100 000."),
         ({"starts_at": "igår"}, "starts_at", None),
         ({"title": ""}, "title", "Fältet måste fyllas i."),
+        (
+            {"contact_email": "not an email"},
+            "contact_email",
+            "Skriv en giltig e-postadress, till exempel namn@exempel.se.",
+        ),
+        ({"contact_email": "dialog@"}, "contact_email", "Skriv en giltig e-postadress, till exempel namn@exempel.se."),
     ]
     for changes, field, message in cases:
         response = submit(organiser, "/staff/events/new", EVENT_FORM | changes)
