@@ -6,9 +6,11 @@ from conference.accounts.models import User
 from conference.database import utcnow
 from conference.extensions import db
 from conference.mailings.models import OutboxMessage
+from conference.mailings.outbox import deliver_due
 from conference.privacy.services import erase_on_request
 from conference.registration.models import Registration
 from conference.registration.services import cancel
+from tests.conftest import close_app, make_app
 from tests.support.factories import create_event, registration_data
 from tests.support.forms import hidden_fields, submit
 from tests.support.staff import staff_client
@@ -109,3 +111,28 @@ def test_changes_to_a_cancelled_registration_are_refused_with_a_visible_message(
         assert 'role="alert"' in html and "Anmälan är avbokad och kan inte längre ändras." in html, changes
     with app.app_context():
         assert db.session.get(Registration, registration_id).organisation == "Studieförbundet Vuxenskolan"
+
+
+def test_the_mail_table_names_kinds_and_states_in_the_page_language(database_url, smtp_server):
+    app = make_app(database_url, smtp_server.port, MAIL_DELIVER_INLINE=False)
+    try:
+        create_event(app)
+        registration_id = register(app)
+        organiser = staff_client(app, "organiser")
+        url = f"/staff/registrations/{registration_id}"
+        queued = organiser.get(url).get_data(as_text=True)
+        mail_table = queued[queued.index("E-post till deltagaren") :]
+        assert "<td>Bekräftelse</td>" in mail_table and "<td>Köad" in mail_table
+        assert "confirmation" not in mail_table and "queued" not in mail_table
+
+        with app.app_context():
+            assert deliver_due().sent == 1
+        sent = organiser.get(url).get_data(as_text=True)
+        mail_table = sent[sent.index("E-post till deltagaren") :]
+        assert "<td>Skickat" in mail_table and ">sent" not in mail_table
+        with organiser.session_transaction() as session:
+            session["language"] = "en"
+        english = organiser.get(url).get_data(as_text=True)
+        assert "<td>Sent" in english[english.index("Mail to the attendee") :]
+    finally:
+        close_app(app)
