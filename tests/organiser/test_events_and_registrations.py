@@ -1,5 +1,6 @@
 """Organisers build events and handle registrations from the back office."""
 
+import re
 from datetime import timedelta
 
 from conference.accounts.models import User
@@ -9,10 +10,13 @@ from conference.events.models import Event
 from conference.extensions import db
 from conference.mailings.models import OutboxMessage, OutboxStatus
 from conference.organiser.checkin_services import check_in
+from conference.programme.models import Track
 from conference.registration.models import Registration
-from tests.support.factories import create_event, registration_data
+from conference.registration.services import cancel
+from tests.support.factories import create_event, reference_ids, registration_data
 from tests.support.forms import form_values, hidden_fields, submit
 from tests.support.mailings import wait_until
+from tests.support.programme import import_small_programme, session_ids
 from tests.support.staff import staff_client
 
 EVENT_FORM = {
@@ -237,6 +241,76 @@ def test_the_registrations_table_searches_filters_sorts_and_pages(app):
     assert "0 anmälningar" in none
     assert organiser.get(url, query_string={"page": "x", "sector": "abc", "sort": "evil"}).status_code == 200
     assert "registrations.listed" in audit_actions(app)
+
+
+# last name: (sector, municipality, organisation, the sessions chosen)
+TABLE_PEOPLE = {
+    "Alfasson": ("sport", "0182", "Bollklubben", ["Kultur i hela länet"]),
+    "Betasson": ("adult_education", "0180", "Vuxenskolan", ["Idrott för alla"]),
+    "Gammasson": ("adult_education", "other", "Aktiv kultur", ["Folkbildning och kultur"]),
+    "Deltasson": ("regional_politician", "0180", "Region Stockholm", []),
+}
+
+
+def names_in_table(page):
+    """The last names in the table's rows, top to bottom."""
+    return re.findall(r">(\w+), Åsa</a>", page)
+
+
+def test_the_registrations_table_filters_by_every_field_and_sorts_by_every_column(app):
+    """Alfasson, Betasson, Gammasson and Deltasson register in that order; Alfasson is
+    checked in and Deltasson cancels."""
+    create_event(app)
+    import_small_programme(app)
+    sessions = session_ids(app)
+    for last_name, (sector, municipality, organisation, titles) in TABLE_PEOPLE.items():
+        sector_id, municipality_id = reference_ids(app, sector=sector, municipality=municipality)
+        data = registration_data(
+            app,
+            email=f"{last_name.lower()}@example.se",
+            last_name=last_name,
+            organisation=organisation,
+            sector=sector_id,
+            municipality="other" if municipality == "other" else municipality_id,
+        ) | {f"slot_{sessions[title][1]}": str(sessions[title][0]) for title in titles}
+        assert submit(app.test_client(), "/events/tinget/register", data).status_code == 303
+    organiser = staff_client(app, "organiser")
+    with app.app_context():
+        ids = dict(db.session.execute(db.select(Registration.last_name, Registration.id)).all())
+        check_in(registration_id=ids["Alfasson"], by_user=db.session.scalars(db.select(User)).first())
+        cancel(registration_id=ids["Deltasson"])
+        event_id = db.session.scalar(db.select(Event.id))
+        tracks = dict(db.session.execute(db.select(Track.name, Track.id)).all())
+    url = f"/staff/events/{event_id}/registrations"
+
+    def table(**args):
+        return names_in_table(organiser.get(url, query_string=args).get_data(as_text=True))
+
+    assert table() == ["Deltasson", "Gammasson", "Betasson", "Alfasson"]  # the latest first
+    sport, _ = reference_ids(app, sector="sport")
+    adult_education, nacka = reference_ids(app, sector="adult_education", municipality="0182")
+    _, stockholm = reference_ids(app, municipality="0180")
+    assert table(sector=sport) == ["Alfasson"]
+    assert table(sector=adult_education) == ["Gammasson", "Betasson"]
+    assert table(municipality=nacka) == ["Alfasson"]
+    assert table(municipality=stockholm) == ["Deltasson", "Betasson"]
+    assert table(municipality="other") == ["Gammasson"]
+    assert table(session=sessions["Idrott för alla"][0]) == ["Betasson"]
+    assert table(session=sessions["Folkbildning och kultur"][0]) == ["Gammasson"]
+    assert table(track=tracks["Kultur"]) == ["Gammasson", "Alfasson"]
+    assert table(track=tracks["Idrott"]) == ["Betasson"]
+    assert table(checked_in="yes") == ["Alfasson"]
+    assert table(checked_in="no") == ["Deltasson", "Gammasson", "Betasson"]
+    assert table(sector=adult_education, municipality=stockholm) == ["Betasson"]  # filters combine
+    assert table(status="cancelled") == ["Deltasson"]
+
+    assert table(sort="organisation", order="asc") == ["Gammasson", "Alfasson", "Deltasson", "Betasson"]
+    assert table(sort="organisation", order="desc") == ["Betasson", "Deltasson", "Alfasson", "Gammasson"]
+    # Cancelled, then confirmed, then the waiting list (by place in line); the earliest first.
+    assert table(sort="status", order="asc") == ["Deltasson", "Alfasson", "Betasson", "Gammasson"]
+    assert table(sort="status", order="desc") == ["Gammasson", "Betasson", "Alfasson", "Deltasson"]
+    page = organiser.get(url, query_string={"sort": "organisation", "order": "desc"}).get_data(as_text=True)
+    assert page.count("aria-sort=") == 1 and 'aria-sort="descending"' in page
 
 
 def test_the_registrations_table_shows_every_change_at_once(app):
