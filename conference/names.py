@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 
 from conference.events.models import EventStatus, ForumOrigin, Level
 from conference.invitations.models import InvitationState
+from conference.mailings.models import MessageKind, OutboxStatus
 from conference.programme.models import SessionFormat
 from conference.registration.models import RegistrationStatus
 
@@ -27,6 +28,28 @@ REGISTRATION_STATUS_NAMES = {
     RegistrationStatus.CANCELLED: _l("Cancelled"),
 }
 
+# An outgoing message's state, and what kind of message it is (for one with no subject yet:
+# the subject is written when it is delivered).
+OUTBOX_STATUS_NAMES = {
+    OutboxStatus.QUEUED: _l("Queued"),
+    OutboxStatus.SENDING: _l("Sending"),
+    OutboxStatus.SENT: _l("Sent"),
+    OutboxStatus.FAILED: _l("Failed"),
+}
+
+MESSAGE_KIND_NAMES = {
+    MessageKind.CONFIRMATION: _l("Confirmation"),
+    MessageKind.MANAGE_LINK: _l("Personal link"),
+    MessageKind.PROMOTION: _l("A place from the waiting list"),
+    MessageKind.CANCELLATION: _l("Cancellation"),
+    MessageKind.SESSION_PROMOTION: _l("A session place from the waiting list"),
+    MessageKind.PASSWORD_RESET: _l("Password reset"),
+    MessageKind.INVITATION: _l("Invitation to a staff account"),
+    MessageKind.EVENT_INVITATION: _l("Invitation"),
+    MessageKind.INVITATION_REMINDER: _l("Invitation reminder"),
+    MessageKind.MAILING: _l("Mailing"),
+    MessageKind.MAILING_TEST: _l("Test of a mailing"),
+}
 
 INVITATION_STATE_NAMES = {
     InvitationState.INVITED: _l("Invited"),
@@ -59,6 +82,8 @@ TEMPLATE_GLOBALS = {
     "registration_status_names": REGISTRATION_STATUS_NAMES,
     "session_formats": SESSION_FORMAT_NAMES,
     "invitation_state_names": INVITATION_STATE_NAMES,
+    "outbox_status_names": OUTBOX_STATUS_NAMES,
+    "message_kind_names": MESSAGE_KIND_NAMES,
     "level_names": LEVEL_NAMES,
     "forum_origin_names": FORUM_ORIGIN_NAMES,
 }

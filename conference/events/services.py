@@ -1,5 +1,7 @@
 import re
+from datetime import timedelta
 
+from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam
 
@@ -9,7 +11,7 @@ from conference.errors import DomainError
 from conference.events.models import Event, EventStatus
 from conference.extensions import db
 from conference.programme.models import Track
-from conference.registration.services import promote_waiting
+from conference.registration.services import confirmed_count, promote_waiting
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
@@ -102,6 +104,7 @@ def save_event(*, event_id=None, fields):
             session.add(event)
         else:
             event = lock(Event, event_id)
+            _room_for_those_placed(event, fields["capacity"])
         for name in EDITABLE_FIELDS:
             setattr(event, name, fields[name])
         session.flush()
@@ -116,16 +119,43 @@ def change_status(*, event_id, status, now=None):
     with transaction():
         event = lock(Event, event_id)
         if status == "close":
-            event.registration_closes_at = now
+            _close_registration(event, now)
         else:
             event.status = EventStatus(status)
         record(f"event.{status}", subject=event, event_id=event.id)
     return event
 
 
+def _close_registration(event, now):
+    """Registration closes now, to the minute that the event form shows; one that had not
+    opened yet opens a minute before, so the form saves the window as it is."""
+    closes = now.replace(second=0, microsecond=0)
+    event.registration_closes_at = closes
+    if event.registration_opens_at is not None and event.registration_opens_at >= closes:
+        event.registration_opens_at = closes - timedelta(minutes=1)
+
+
+def _room_for_those_placed(event, capacity):
+    """Fewer places than attendees already hold are refused, as for a session or a room: a
+    place given is never taken back."""
+    if capacity is None:
+        return
+    placed = confirmed_count(event)
+    if placed > capacity:
+        raise EventError(
+            _l("%(num)d attendees already have a place: the event needs at least as many places.", num=placed),
+            field="capacity",
+        )
+
+
 def _check(fields):
     if not SLUG.fullmatch(fields["slug"] or ""):
         raise EventError(_l("Use lower-case letters, digits and hyphens, like stockholmstinget-2027."), field="slug")
+    if fields["contact_email"]:
+        try:
+            validate_email(fields["contact_email"], check_deliverability=False)
+        except EmailNotValidError:
+            raise EventError(_l("Enter a valid e-mail address, like name@example.se."), field="contact_email") from None
     if fields["ends_at"] <= fields["starts_at"]:
         raise EventError(_l("The event must end after it starts."), field="ends_at")
     opens, closes = fields["registration_opens_at"], fields["registration_closes_at"]

@@ -12,7 +12,7 @@ from wtforms import (
     TextAreaField,
     URLField,
 )
-from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from conference.events.calendar import local_wall_time, utc_from_local
@@ -31,11 +31,16 @@ def _required():
 
 
 def _when(label, required=True, description=None):
+    # InputRequired, not DataRequired: a time that does not parse has no data, and
+    # DataRequired would replace the format error with "required".
     return DateTimeLocalField(
         label,
         format="%Y-%m-%dT%H:%M",
         description=description,
-        validators=[_required() if required else Optional(), _within_this_century],
+        validators=[
+            InputRequired(message=_l("This field is required.")) if required else Optional(),
+            _within_this_century,
+        ],
     )
 
 

@@ -215,20 +215,22 @@ def registration(registration_id):
         form.fill_from(current)
         with transaction():
             record("registration.viewed", subject=current)
-    elif form.validate_on_submit():
+    else:
         try:
-            registrations.update_details(
-                registration_id=registration_id,
-                details=form.details(),
-                consents=None,
-                session_ids=form.session_ids(),
-                by_staff=True,
-            )
+            # Refused before the fields are checked: a cancelled registration shows no form.
+            registrations.check_changeable(current)
+            if form.validate_on_submit():
+                registrations.update_details(
+                    registration_id=registration_id,
+                    details=form.details(),
+                    consents=None,
+                    session_ids=form.session_ids(),
+                    by_staff=True,
+                )
+                flash(_("The registration is saved."), "success")
+                return redirect(url_for(".registration", registration_id=registration_id), code=303)
         except DomainError as error:
             show_error(form, error)
-        else:
-            flash(_("The registration is saved."), "success")
-            return redirect(url_for(".registration", registration_id=registration_id), code=303)
     messages = db.session.scalars(
         db.select(OutboxMessage).where(OutboxMessage.registration_id == registration_id).order_by(OutboxMessage.id)
     ).all()

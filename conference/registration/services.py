@@ -181,8 +181,7 @@ def update_details(*, registration_id, details, consents, session_ids=None, by_s
         event_id = session.scalar(db.select(Registration.event_id).where(Registration.id == registration_id))
         lock(Event, event_id)
         registration = lock(Registration, registration_id)
-        if registration.status == RegistrationStatus.CANCELLED:
-            raise RegistrationError(_l("This registration is cancelled and can no longer be changed."))
+        check_changeable(registration)
         if session_ids is not None:
             sessions = checked_sessions(event_id, session_ids)
             apply_choices(registration, sessions, now=now, on_promotion=queue_session_promotion)
@@ -200,15 +199,22 @@ def update_details(*, registration_id, details, consents, session_ids=None, by_s
     return registration
 
 
+def check_changeable(registration):
+    """A cancelled registration's details and choices stay as they were."""
+    if registration.status == RegistrationStatus.CANCELLED:
+        raise RegistrationError(_l("This registration is cancelled and can no longer be changed."))
+
+
 def cancel(*, registration_id, by_staff=False, now=None):
-    """Cancel a registration; a freed place goes to the first on the waiting list."""
+    """Cancel a registration; a freed place goes to the first on the waiting list. One
+    cancelled already is refused, and nobody is mailed again."""
     now = now or utcnow()
     with transaction() as session:
         event_id = session.scalar(db.select(Registration.event_id).where(Registration.id == registration_id))
         event = lock(Event, event_id)
         registration = lock(Registration, registration_id)
         if registration.status == RegistrationStatus.CANCELLED:
-            return []
+            raise RegistrationError(_l("This registration was already cancelled. No mail is sent."))
         if by_staff:
             record("registration.cancelled", subject=registration)
         return cancel_locked(event, registration, now=now)
@@ -269,8 +275,14 @@ def promote_now(*, registration_id):
 
 
 def resend_confirmation(*, registration_id):
+    """Mail the confirmation (or the waiting-list notice) again; refused for a cancelled or
+    erased registration, which has nothing to confirm."""
     with transaction():
         registration = lock(Registration, registration_id)
+        if registration.erased_at is not None:
+            raise RegistrationError(_l("This person's data is erased: no confirmation can be sent."))
+        if registration.status == RegistrationStatus.CANCELLED:
+            raise RegistrationError(_l("This registration is cancelled: no confirmation is sent."))
         queue_confirmation(registration, waitlist_position=waitlist_position(registration))
         record("registration.confirmation_resent", subject=registration)
     return registration

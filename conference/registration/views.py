@@ -201,7 +201,10 @@ def cancel(token):
         return redirect(url_for(".manage", token=token))
     form = ConfirmForm()
     if form.validate_on_submit():
-        services.cancel(registration_id=registration.id)
+        try:
+            services.cancel(registration_id=registration.id)
+        except DomainError:  # the same form sent twice at once: the first cancelled it
+            return redirect(url_for(".manage", token=token), code=303)
         flash(_("Your registration is cancelled. We have sent you a confirmation by e-mail."), "success")
         return redirect(url_for(".manage", token=token), code=303)
     return render_template("registration/cancel.html", registration=registration, event=registration.event, form=form)

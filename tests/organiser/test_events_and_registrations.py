@@ -1,15 +1,22 @@
 """Organisers build events and handle registrations from the back office."""
 
+import re
+from datetime import timedelta
+
 from conference.accounts.models import User
 from conference.audit.models import AuditEntry
+from conference.database import utcnow
 from conference.events.models import Event
 from conference.extensions import db
 from conference.mailings.models import OutboxMessage, OutboxStatus
 from conference.organiser.checkin_services import check_in
+from conference.programme.models import Track
 from conference.registration.models import Registration
-from tests.support.factories import create_event, registration_data
-from tests.support.forms import hidden_fields, submit
+from conference.registration.services import cancel
+from tests.support.factories import create_event, reference_ids, registration_data
+from tests.support.forms import form_values, hidden_fields, submit
 from tests.support.mailings import wait_until
+from tests.support.programme import import_small_programme, session_ids
 from tests.support.staff import staff_client
 
 EVENT_FORM = {
@@ -60,16 +67,25 @@ def test_bad_event_input_is_refused_beside_the_field(app):
         ({"slug": "taken"}, "slug", "Ett annat evenemang har redan den här adressen."),
         ({"ends_at": "2027-03-04T08:00"}, "ends_at", "Evenemanget måste sluta efter att det börjar."),
         ({"capacity": "-1"}, "capacity", "Ett tal från 0 till 100 000."),
-        ({"starts_at": "igår"}, "starts_at", None),
+        ({"starts_at": "igår"}, "starts_at", "Inte ett giltigt datum-/tidsvärde"),
+        ({"registration_opens_at": "2027-13-01T09:00"}, "registration_opens_at", "Inte ett giltigt datum-/tidsvärde"),
+        ({"starts_at": ""}, "starts_at", "Fältet måste fyllas i."),
         ({"title": ""}, "title", "Fältet måste fyllas i."),
+        (
+            {"contact_email": "not an email"},
+            "contact_email",
+            "Skriv en giltig e-postadress, till exempel namn@exempel.se.",
+        ),
+        ({"contact_email": "dialog@"}, "contact_email", "Skriv en giltig e-postadress, till exempel namn@exempel.se."),
     ]
     for changes, field, message in cases:
         response = submit(organiser, "/staff/events/new", EVENT_FORM | changes)
         html = response.get_data(as_text=True)
         assert response.status_code == 422, changes
         assert f'id="{field}-error"' in html, changes
-        if message:
-            assert message in html, changes
+        assert message in html, changes
+        if field != "title" and changes[field]:  # a value given is never called missing
+            assert "Fältet måste fyllas i." not in html, changes
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(Event)) == 1
 
@@ -96,6 +112,101 @@ def test_more_places_go_to_those_waiting(app, inbox):
     assert statuses == {"p0@example.se": "confirmed", "p1@example.se": "confirmed", "p2@example.se": "waitlisted"}
     inbox.wait_for(4)
     assert inbox.to("p1@example.se")[-1]["Subject"].startswith("Du har fått en plats")
+
+
+def test_fewer_places_than_those_placed_are_refused(app, inbox):
+    create_event(app, capacity=3)
+    for number in range(3):
+        submit(app.test_client(), "/events/tinget/register", registration_data(app, email=f"p{number}@example.se"))
+    organiser = staff_client(app, "organiser")
+    with app.app_context():
+        event_id = db.session.scalar(db.select(Event.id))
+    form = organiser.get(f"/staff/events/{event_id}").get_data(as_text=True)
+    values = EVENT_FORM | {"slug": "tinget", "starts_at": "2030-01-01T09:00", "ends_at": "2030-01-01T16:00"}
+    response = organiser.post(f"/staff/events/{event_id}", data=hidden_fields(form, index=-1) | values)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="capacity-error"' in html
+    assert "3 deltagare har redan plats: evenemanget behöver minst så många platser." in html
+    with app.app_context():
+        event = db.session.get(Event, event_id)
+        assert (event.capacity, event.slug) == (3, "tinget")  # nothing saved
+
+    response = organiser.post(
+        f"/staff/events/{event_id}", data=hidden_fields(form, index=-1) | values | {"capacity": "3"}
+    )
+    assert response.status_code == 303  # as many places as those placed is fine
+
+
+def event_id_of(app, slug="tinget"):
+    with app.app_context():
+        return db.session.scalar(db.select(Event.id).where(Event.slug == slug))
+
+
+def test_closing_registration_stops_registering_on_the_public_page(app):
+    create_event(app)
+    organiser = staff_client(app, "organiser")
+    event_id = event_id_of(app)
+    public = app.test_client()
+    stale = public.get("/events/tinget/register").get_data(as_text=True)
+    assert 'name="first_name"' in stale
+
+    page = organiser.get(f"/staff/events/{event_id}").get_data(as_text=True)
+    response = organiser.post(f"/staff/events/{event_id}/status/close", data=hidden_fields(page, index=1))
+    assert response.status_code == 303
+    with app.app_context():
+        event = db.session.get(Event, event_id)
+        assert event.status == "published" and event.registration_closes_at <= utcnow()
+        assert event.registration_window() == "closed"
+    assert "Anmälan är stängd." in public.get("/events/tinget").get_data(as_text=True)
+    form = public.get("/events/tinget/register").get_data(as_text=True)
+    assert "Anmälan är stängd." in form and 'name="first_name"' not in form
+    response = public.post("/events/tinget/register", data=hidden_fields(stale) | registration_data(app))
+    assert "Anmälan är stängd." in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(Registration)) == 0
+    assert "event.close" in audit_actions(app)
+
+
+def test_closing_registration_before_it_opens_leaves_a_window_the_form_saves(app):
+    create_event(app, opens_in=timedelta(days=2), closes_in=timedelta(days=10))
+    organiser = staff_client(app, "organiser")
+    event_id = event_id_of(app)
+    page = organiser.get(f"/staff/events/{event_id}").get_data(as_text=True)
+    organiser.post(f"/staff/events/{event_id}/status/close", data=hidden_fields(page, index=1))
+    with app.app_context():
+        event = db.session.get(Event, event_id)
+        assert event.registration_opens_at < event.registration_closes_at <= utcnow()
+        assert event.registration_window() == "closed"
+
+    page = organiser.get(f"/staff/events/{event_id}").get_data(as_text=True)
+    values = form_values(page, index=-1)  # the form saved as it stands, nothing changed
+    assert values["registration_opens_at"] < values["registration_closes_at"]
+    response = organiser.post(f"/staff/events/{event_id}", data=values)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    assert "Anmälan är stängd." in app.test_client().get("/events/tinget").get_data(as_text=True)
+
+
+def test_an_archived_event_leaves_the_public_pages(app):
+    create_event(app)
+    submit(app.test_client(), "/events/tinget/register", registration_data(app))
+    organiser = staff_client(app, "organiser")
+    event_id = event_id_of(app)
+    public = app.test_client()
+    assert "Stockholmstinget test" in public.get("/events/tinget").get_data(as_text=True)
+    assert "Stockholmstinget test" in public.get("/").get_data(as_text=True)
+
+    page = organiser.get(f"/staff/events/{event_id}").get_data(as_text=True)
+    response = organiser.post(f"/staff/events/{event_id}/status/archived", data=hidden_fields(page, index=1))
+    assert response.status_code == 303
+    with app.app_context():
+        assert db.session.get(Event, event_id).status == "archived"
+        assert db.session.scalar(db.select(db.func.count()).select_from(Registration)) == 1  # kept
+    assert public.get("/events/tinget").status_code == 404
+    assert public.get("/events/tinget/register").status_code == 404
+    assert "Stockholmstinget test" not in public.get("/").get_data(as_text=True)
+    assert "Arkiverat" in organiser.get(f"/staff/events/{event_id}").get_data(as_text=True)
+    assert "event.archived" in audit_actions(app)
 
 
 def test_the_registrations_table_searches_filters_sorts_and_pages(app):
@@ -130,6 +241,76 @@ def test_the_registrations_table_searches_filters_sorts_and_pages(app):
     assert "0 anmälningar" in none
     assert organiser.get(url, query_string={"page": "x", "sector": "abc", "sort": "evil"}).status_code == 200
     assert "registrations.listed" in audit_actions(app)
+
+
+# last name: (sector, municipality, organisation, the sessions chosen)
+TABLE_PEOPLE = {
+    "Alfasson": ("sport", "0182", "Bollklubben", ["Kultur i hela länet"]),
+    "Betasson": ("adult_education", "0180", "Vuxenskolan", ["Idrott för alla"]),
+    "Gammasson": ("adult_education", "other", "Aktiv kultur", ["Folkbildning och kultur"]),
+    "Deltasson": ("regional_politician", "0180", "Region Stockholm", []),
+}
+
+
+def names_in_table(page):
+    """The last names in the table's rows, top to bottom."""
+    return re.findall(r">(\w+), Åsa</a>", page)
+
+
+def test_the_registrations_table_filters_by_every_field_and_sorts_by_every_column(app):
+    """Alfasson, Betasson, Gammasson and Deltasson register in that order; Alfasson is
+    checked in and Deltasson cancels."""
+    create_event(app)
+    import_small_programme(app)
+    sessions = session_ids(app)
+    for last_name, (sector, municipality, organisation, titles) in TABLE_PEOPLE.items():
+        sector_id, municipality_id = reference_ids(app, sector=sector, municipality=municipality)
+        data = registration_data(
+            app,
+            email=f"{last_name.lower()}@example.se",
+            last_name=last_name,
+            organisation=organisation,
+            sector=sector_id,
+            municipality="other" if municipality == "other" else municipality_id,
+        ) | {f"slot_{sessions[title][1]}": str(sessions[title][0]) for title in titles}
+        assert submit(app.test_client(), "/events/tinget/register", data).status_code == 303
+    organiser = staff_client(app, "organiser")
+    with app.app_context():
+        ids = dict(db.session.execute(db.select(Registration.last_name, Registration.id)).all())
+        check_in(registration_id=ids["Alfasson"], by_user=db.session.scalars(db.select(User)).first())
+        cancel(registration_id=ids["Deltasson"])
+        event_id = db.session.scalar(db.select(Event.id))
+        tracks = dict(db.session.execute(db.select(Track.name, Track.id)).all())
+    url = f"/staff/events/{event_id}/registrations"
+
+    def table(**args):
+        return names_in_table(organiser.get(url, query_string=args).get_data(as_text=True))
+
+    assert table() == ["Deltasson", "Gammasson", "Betasson", "Alfasson"]  # the latest first
+    sport, _ = reference_ids(app, sector="sport")
+    adult_education, nacka = reference_ids(app, sector="adult_education", municipality="0182")
+    _, stockholm = reference_ids(app, municipality="0180")
+    assert table(sector=sport) == ["Alfasson"]
+    assert table(sector=adult_education) == ["Gammasson", "Betasson"]
+    assert table(municipality=nacka) == ["Alfasson"]
+    assert table(municipality=stockholm) == ["Deltasson", "Betasson"]
+    assert table(municipality="other") == ["Gammasson"]
+    assert table(session=sessions["Idrott för alla"][0]) == ["Betasson"]
+    assert table(session=sessions["Folkbildning och kultur"][0]) == ["Gammasson"]
+    assert table(track=tracks["Kultur"]) == ["Gammasson", "Alfasson"]
+    assert table(track=tracks["Idrott"]) == ["Betasson"]
+    assert table(checked_in="yes") == ["Alfasson"]
+    assert table(checked_in="no") == ["Deltasson", "Gammasson", "Betasson"]
+    assert table(sector=adult_education, municipality=stockholm) == ["Betasson"]  # filters combine
+    assert table(status="cancelled") == ["Deltasson"]
+
+    assert table(sort="organisation", order="asc") == ["Gammasson", "Alfasson", "Deltasson", "Betasson"]
+    assert table(sort="organisation", order="desc") == ["Betasson", "Deltasson", "Alfasson", "Gammasson"]
+    # Cancelled, then confirmed, then the waiting list (by place in line); the earliest first.
+    assert table(sort="status", order="asc") == ["Deltasson", "Alfasson", "Betasson", "Gammasson"]
+    assert table(sort="status", order="desc") == ["Gammasson", "Betasson", "Alfasson", "Deltasson"]
+    page = organiser.get(url, query_string={"sort": "organisation", "order": "desc"}).get_data(as_text=True)
+    assert page.count("aria-sort=") == 1 and 'aria-sort="descending"' in page
 
 
 def test_the_registrations_table_shows_every_change_at_once(app):

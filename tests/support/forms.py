@@ -7,13 +7,45 @@ class _FormParser(HTMLParser):
     def __init__(self):
         super().__init__()
         self.forms = []
+        self._textarea = None
+        self._select = None
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag == "form":
-            self.forms.append({"action": attrs.get("action"), "fields": {}})
-        elif tag == "input" and self.forms and attrs.get("type") == "hidden":
-            self.forms[-1]["fields"][attrs.get("name")] = attrs.get("value", "")
+            self.forms.append({"action": attrs.get("action"), "fields": {}, "values": {}})
+        elif not self.forms or (not attrs.get("name") and tag in ("input", "textarea", "select")):
+            return
+        elif tag == "input":
+            kind = attrs.get("type", "text")
+            if kind == "hidden":
+                self.forms[-1]["fields"][attrs["name"]] = attrs.get("value", "")
+            if kind in ("checkbox", "radio"):
+                if "checked" in attrs:
+                    self.forms[-1]["values"][attrs["name"]] = attrs.get("value", "y")
+            elif kind not in ("submit", "button", "file"):
+                self.forms[-1]["values"][attrs["name"]] = attrs.get("value", "")
+        elif tag == "textarea":
+            self._textarea = attrs["name"]
+            self.forms[-1]["values"][self._textarea] = ""
+        elif tag == "select":
+            self._select = attrs["name"]
+            self.forms[-1]["values"].setdefault(self._select, "")
+        elif tag == "option" and self._select and "selected" in attrs:
+            self.forms[-1]["values"][self._select] = attrs.get("value", "")
+
+    def handle_endtag(self, tag):
+        if tag == "textarea":
+            # A browser drops the newline that follows <textarea>.
+            name = self._textarea
+            self.forms[-1]["values"][name] = self.forms[-1]["values"][name].removeprefix("\r").removeprefix("\n")
+            self._textarea = None
+        elif tag == "select":
+            self._select = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.forms[-1]["values"][self._textarea] += data
 
 
 def hidden_fields(html, index=0):
@@ -21,6 +53,14 @@ def hidden_fields(html, index=0):
     parser = _FormParser()
     parser.feed(html)
     return dict(parser.forms[index]["fields"])
+
+
+def form_values(html, index=0):
+    """Every value the page's index-th form sends as it stands (a single value per name):
+    what a browser posts when the user changes nothing."""
+    parser = _FormParser()
+    parser.feed(html)
+    return dict(parser.forms[index]["values"])
 
 
 def submit(client, url, data, index=0):
