@@ -150,6 +150,7 @@ def edit_user(user_id):
                 name=form.name.data or "",
                 sectors=services.sectors_by_ids(form.sectors.data),
                 active=form.active.data,
+                by=current_user,
             )
         except DomainError as error:
             show_error(form, error)

@@ -1,0 +1,84 @@
+"""Administrators change staff accounts: Ting never loses its last administrator."""
+
+import re
+
+import pytest
+
+from conference.accounts.models import Role, User
+from conference.accounts.services import AccountError, update_user
+from conference.audit.models import AuditEntry
+from conference.extensions import db
+from tests.support.forms import submit
+from tests.support.staff import make_staff, staff_client
+
+LAST_ADMINISTRATOR = "Ting behöver minst en aktiv administratör."
+OWN_ACCOUNT = "Du kan inte inaktivera ditt eget konto."
+
+
+def account(app, email):
+    with app.app_context():
+        user = db.session.scalars(db.select(User).where(User.email == email)).one()
+        return {"id": user.id, "role": user.role, "name": user.name, "active": user.active}
+
+
+def changes_recorded(app):
+    with app.app_context():
+        return db.session.scalar(db.select(db.func.count()).where(AuditEntry.action == "account.changed"))
+
+
+def error_beside(html, field):
+    """The error message the form shows beside `field`, or None."""
+    found = re.search(rf'<p class="error" id="{field}-error">([^<]*)</p>', html)
+    return found and found.group(1)
+
+
+def test_the_last_administrator_cannot_demote_themselves(app):
+    admin = staff_client(app, "admin")
+    me = account(app, "admin@example.se")
+    response = submit(admin, f"/staff/users/{me['id']}", {"name": "Ny chef", "role": "organiser", "active": "y"})
+    assert response.status_code == 422
+    assert LAST_ADMINISTRATOR in error_beside(response.get_data(as_text=True), "role")
+    assert account(app, "admin@example.se") == me
+    assert changes_recorded(app) == 0
+    assert admin.get("/staff/users").status_code == 200
+
+
+def test_an_administrator_cannot_deactivate_their_own_account(app):
+    make_staff(app, "admin", email="other.admin@example.se")
+    admin = staff_client(app, "admin")
+    me = account(app, "admin@example.se")
+    response = submit(admin, f"/staff/users/{me['id']}", {"name": "Ny chef", "role": "admin"})  # "active" unticked
+    assert response.status_code == 422
+    assert OWN_ACCOUNT in error_beside(response.get_data(as_text=True), "active")
+    assert account(app, "admin@example.se") == me
+    assert changes_recorded(app) == 0
+    assert admin.get("/staff/users").status_code == 200
+
+
+def test_an_administrator_demotes_another_but_then_stays_the_last(app):
+    make_staff(app, "admin", email="other.admin@example.se")
+    admin = staff_client(app, "admin")
+    other = account(app, "other.admin@example.se")
+    response = submit(admin, f"/staff/users/{other['id']}", {"name": "", "role": "organiser", "active": "y"})
+    assert response.status_code == 303
+    assert account(app, "other.admin@example.se")["role"] == Role.ORGANISER
+
+    me = account(app, "admin@example.se")
+    response = submit(admin, f"/staff/users/{me['id']}", {"name": "", "role": "organiser", "active": "y"})
+    assert response.status_code == 422
+    assert account(app, "admin@example.se") == me
+    assert changes_recorded(app) == 1
+
+
+def test_the_last_active_administrator_cannot_be_deactivated(app):
+    make_staff(app, "admin")
+    organiser = account(app, make_staff(app, "organiser"))
+    with app.app_context():
+        administrator = db.session.scalars(db.select(User).where(User.role == Role.ADMIN)).one()
+        with pytest.raises(AccountError) as refused:
+            update_user(user_id=administrator.id, role="admin", name="", sectors=[], active=False)
+        assert refused.value.field == "active"
+        # Promoting someone else first makes it possible.
+        update_user(user_id=organiser["id"], role="admin", name="", sectors=[], active=True)
+        update_user(user_id=administrator.id, role="admin", name="", sectors=[], active=False)
+    assert account(app, "admin@example.se")["active"] is False
