@@ -81,7 +81,10 @@ def _check_login(user, password, now):
 def create_user(*, email, role, name="", sectors=(), password=None, send_invitation=False):
     """A staff account. Without a password it is entered through the invitation link, which
     `send_invitation` mails in the same transaction."""
-    email = _clean(email)
+    try:
+        email = normalise_email(email or "")
+    except RegistrationError as error:
+        raise AccountError(error.message, field="email") from error
     role = Role(role)
     if password is not None:
         check_password(password)

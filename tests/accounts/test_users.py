@@ -1,4 +1,5 @@
-"""Administrators change staff accounts: Ting never loses its last administrator."""
+"""Administrators invite and change staff accounts: Ting never loses its last administrator,
+and an account is only ever made for a valid e-mail address."""
 
 import re
 
@@ -8,11 +9,13 @@ from conference.accounts.models import Role, User
 from conference.accounts.services import AccountError, update_user
 from conference.audit.models import AuditEntry
 from conference.extensions import db
+from conference.mailings.models import OutboxMessage
 from tests.support.forms import submit
-from tests.support.staff import make_staff, staff_client
+from tests.support.staff import PASSWORD, make_staff, staff_client
 
 LAST_ADMINISTRATOR = "Ting behöver minst en aktiv administratör."
 OWN_ACCOUNT = "Du kan inte inaktivera ditt eget konto."
+INVALID_ADDRESS = "Skriv en giltig e-postadress, till exempel namn@exempel.se."
 
 
 def account(app, email):
@@ -82,3 +85,34 @@ def test_the_last_active_administrator_cannot_be_deactivated(app):
         update_user(user_id=organiser["id"], role="admin", name="", sectors=[], active=True)
         update_user(user_id=administrator.id, role="admin", name="", sectors=[], active=False)
     assert account(app, "admin@example.se")["active"] is False
+
+
+@pytest.mark.parametrize("address", ["abc", "a@b", "ab c@example.se"])
+def test_an_invitation_to_an_invalid_address_is_refused_beside_the_field(app, address):
+    admin = staff_client(app, "admin")
+    response = submit(admin, "/staff/users/new", {"email": address, "name": "Någon", "role": "organiser"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert error_beside(html, "email") == INVALID_ADDRESS
+    assert "Inbjudan är på väg" not in html
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(User)) == 1
+        assert db.session.scalar(db.select(db.func.count()).select_from(OutboxMessage)) == 0
+
+
+def test_an_invitation_goes_to_the_normalised_address(app, inbox):
+    admin = staff_client(app, "admin")
+    response = submit(admin, "/staff/users/new", {"email": " Ny.Person@Example.SE ", "role": "organiser"})
+    assert response.status_code == 303
+    assert "Inbjudan är på väg till ny.person@example.se" in admin.get("/staff/users").get_data(as_text=True)
+    (mail,) = inbox.wait_for(1)
+    assert mail["To"] == "ny.person@example.se"
+
+
+@pytest.mark.parametrize("address", ["abc", "a@b"])
+def test_the_cli_refuses_an_invalid_address(app, address):
+    result = app.test_cli_runner().invoke(args=["users", "create", address, "--password", PASSWORD])
+    assert result.exit_code != 0
+    assert INVALID_ADDRESS in result.output
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(User)) == 0
