@@ -2,6 +2,7 @@
 and an account is only ever made for a valid e-mail address."""
 
 import re
+import threading
 
 import pytest
 
@@ -10,8 +11,8 @@ from conference.accounts.services import AccountError, update_user
 from conference.audit.models import AuditEntry
 from conference.extensions import db
 from conference.mailings.models import OutboxMessage
-from tests.support.forms import submit
-from tests.support.staff import PASSWORD, make_staff, staff_client
+from tests.support.forms import hidden_fields, submit
+from tests.support.staff import PASSWORD, make_staff, sign_in, staff_client
 
 LAST_ADMINISTRATOR = "Ting behöver minst en aktiv administratör."
 OWN_ACCOUNT = "Du kan inte inaktivera ditt eget konto."
@@ -85,6 +86,43 @@ def test_the_last_active_administrator_cannot_be_deactivated(app):
         update_user(user_id=organiser["id"], role="admin", name="", sectors=[], active=True)
         update_user(user_id=administrator.id, role="admin", name="", sectors=[], active=False)
     assert account(app, "admin@example.se")["active"] is False
+
+
+def test_administrators_demoting_each_other_at_once_leave_one(app):
+    """Each of six administrators demotes the next at the same moment (on PostgreSQL, in
+    transactions that overlap): at least one must stay."""
+    count = 6
+    addresses = [make_staff(app, "admin", email=f"admin{index}@example.se") for index in range(count)]
+    targets = [account(app, addresses[(index + 1) % count])["id"] for index in range(count)]
+    clients = [staff_client_for(app, address) for address in addresses]
+    forms = [
+        hidden_fields(c.get(f"/staff/users/{target}").get_data(as_text=True))
+        for c, target in zip(clients, targets, strict=True)
+    ]
+    start = threading.Barrier(count)
+    outcomes = [None] * count
+
+    def demote(index):
+        data = forms[index] | {"name": "", "role": "organiser", "active": "y"}
+        start.wait()
+        outcomes[index] = clients[index].post(f"/staff/users/{targets[index]}", data=data).status_code
+
+    threads = [threading.Thread(target=demote, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    # 403: an administrator demoted before their own request began is one no longer.
+    assert set(outcomes) <= {303, 403, 422}, outcomes
+    roles = [account(app, address)["role"] for address in addresses]
+    assert roles.count(Role.ADMIN) >= 1, (outcomes, roles)
+
+
+def staff_client_for(app, address):
+    client = app.test_client()
+    assert sign_in(client, address).status_code == 303
+    return client
 
 
 @pytest.mark.parametrize("address", ["abc", "a@b", "ab c@example.se"])
