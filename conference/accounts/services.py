@@ -32,6 +32,8 @@ INVITATION_VALID = timedelta(days=7)
 _USER_COLUMNS = ("id", "email", "name", "role", "password_hash", "active")
 _USER_ROW = db.select(*(getattr(User, key) for key in _USER_COLUMNS)).where(User.id == bindparam("id"))
 
+_ACTIVE_ADMINISTRATORS = db.select(User.id).where(User.role == Role.ADMIN, User.active).order_by(User.id)
+
 _hasher = PasswordHasher()
 # Verified against when the address is unknown, so that a wrong address takes as long as a wrong password.
 _DUMMY_HASH = _hasher.hash("not a password of anyone")
@@ -79,7 +81,10 @@ def _check_login(user, password, now):
 def create_user(*, email, role, name="", sectors=(), password=None, send_invitation=False):
     """A staff account. Without a password it is entered through the invitation link, which
     `send_invitation` mails in the same transaction."""
-    email = _clean(email)
+    try:
+        email = normalise_email(email or "")
+    except RegistrationError as error:
+        raise AccountError(error.message, field="email") from error
     role = Role(role)
     if password is not None:
         check_password(password)
@@ -99,15 +104,28 @@ def create_user(*, email, role, name="", sectors=(), password=None, send_invitat
     return user
 
 
-def update_user(*, user_id, role, name, sectors, active):
-    with transaction():
+def update_user(*, user_id, role, name, sectors, active, by=None):
+    """Change a staff account. `by` is the administrator making the change, who may not
+    deactivate their own account; no change may leave Ting without an active administrator."""
+    with transaction() as session:
+        # Every active administrator's row is locked first (in one order, so two changes
+        # cannot deadlock): two administrators demoting each other at once cannot both pass.
+        administrators = set(session.scalars(_ACTIVE_ADMINISTRATORS.with_for_update()))
         user = lock(User, user_id)
+        if by is not None and by.id == user.id and user.active and not active:
+            raise AccountError(_l("You cannot deactivate your own account."), field="active")
         user.role = Role(role)
         user.name = name.strip()
         user.sectors = list(sectors)
         user.active = active
         if user.role == Role.SECTOR_REPRESENTATIVE and not user.sectors:
             raise AccountError(_l("A sector representative needs at least one sector."), field="sectors")
+        still_administrator = user.role == Role.ADMIN and user.active
+        if user.id in administrators and not still_administrator and not administrators - {user.id}:
+            raise AccountError(
+                _l("Ting needs at least one active administrator. Make another account administrator first."),
+                field="role" if user.active else "active",
+            )
         record("account.changed", subject=user, role=user.role.value, active=active)
     return user
 

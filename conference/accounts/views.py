@@ -119,7 +119,7 @@ def invite():
     form = InviteForm()
     if form.validate_on_submit():
         try:
-            services.create_user(
+            user = services.create_user(
                 email=form.email.data,
                 role=form.role.data,
                 name=form.name.data or "",
@@ -129,7 +129,7 @@ def invite():
         except DomainError as error:
             show_error(form, error)
         else:
-            flash(_("The invitation is on its way to %(email)s.", email=form.email.data), "success")
+            flash(_("The invitation is on its way to %(email)s.", email=user.email), "success")
             return redirect(url_for("accounts.users"), code=303)
     return render_template("accounts/user_form.html", form=form, user=None), 422 if form.errors else 200
 
@@ -150,6 +150,7 @@ def edit_user(user_id):
                 name=form.name.data or "",
                 sectors=services.sectors_by_ids(form.sectors.data),
                 active=form.active.data,
+                by=current_user,
             )
         except DomainError as error:
             show_error(form, error)
