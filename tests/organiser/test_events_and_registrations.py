@@ -90,14 +90,20 @@ def test_bad_event_input_is_refused_beside_the_field(app):
         assert db.session.scalar(db.select(db.func.count()).select_from(Event)) == 1
 
 
-def test_more_places_go_to_those_waiting(app, inbox):
-    create_event(app, capacity=1)
+def three_registered(app, capacity):
+    """An event of `capacity` places that p0, p1 and p2 registered for, in that order, and an
+    organiser with its edit form open: (organiser, event id, the form's page)."""
+    create_event(app, capacity=capacity)
     for number in range(3):
         submit(app.test_client(), "/events/tinget/register", registration_data(app, email=f"p{number}@example.se"))
     organiser = staff_client(app, "organiser")
     with app.app_context():
         event_id = db.session.scalar(db.select(Event.id))
-    form = organiser.get(f"/staff/events/{event_id}").get_data(as_text=True)
+    return organiser, event_id, organiser.get(f"/staff/events/{event_id}").get_data(as_text=True)
+
+
+def test_more_places_go_to_those_waiting(app, inbox):
+    organiser, event_id, form = three_registered(app, capacity=1)
     assert 'value="1"' in form
     values = EVENT_FORM | {
         "slug": "tinget",
@@ -115,13 +121,7 @@ def test_more_places_go_to_those_waiting(app, inbox):
 
 
 def test_fewer_places_than_those_placed_are_refused(app, inbox):
-    create_event(app, capacity=3)
-    for number in range(3):
-        submit(app.test_client(), "/events/tinget/register", registration_data(app, email=f"p{number}@example.se"))
-    organiser = staff_client(app, "organiser")
-    with app.app_context():
-        event_id = db.session.scalar(db.select(Event.id))
-    form = organiser.get(f"/staff/events/{event_id}").get_data(as_text=True)
+    organiser, event_id, form = three_registered(app, capacity=3)
     values = EVENT_FORM | {"slug": "tinget", "starts_at": "2030-01-01T09:00", "ends_at": "2030-01-01T16:00"}
     response = organiser.post(f"/staff/events/{event_id}", data=hidden_fields(form, index=-1) | values)
     html = response.get_data(as_text=True)
