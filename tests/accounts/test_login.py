@@ -1,6 +1,7 @@
 """Staff sign in, are locked out after failures, reset passwords by mail, and are signed out when idle."""
 
 import re
+import time
 
 from conference.accounts.models import User
 from conference.audit.models import AuditEntry
@@ -67,6 +68,25 @@ def test_a_password_is_reset_through_the_mailed_link_once(app, client, inbox):
     assert sign_in(fresh, "organiser@example.se").status_code == 422
     assert sign_in(fresh, "organiser@example.se", new_password).status_code == 303
     assert len(inbox.messages) == 1
+
+
+def test_a_password_reset_link_works_for_two_hours(app, client, inbox, monkeypatch):
+    make_staff(app, "organiser")
+    submit(client, "/staff/password/forgot", {"email": "organiser@example.se"})
+    (mail,) = inbox.wait_for(1)
+    path = LINK.search(mail.get_body(("plain",)).get_content()).group(1)
+    sent_at = time.time()
+    monkeypatch.setattr(time, "time", lambda: sent_at + 2 * 3600 - 60)
+    page = client.get(path)
+    assert page.status_code == 200
+    monkeypatch.setattr(time, "time", lambda: sent_at + 2 * 3600 + 60)
+    assert client.get(path).status_code == 404
+    new_password = "ett helt nytt lösenord"
+    fields = hidden_fields(page.get_data(as_text=True)) | {"password": new_password, "confirm": new_password}
+    assert client.post(path, data=fields).status_code == 404
+    fresh = client.application.test_client()
+    assert sign_in(fresh, "organiser@example.se", new_password).status_code == 422
+    assert sign_in(fresh, "organiser@example.se").status_code == 303
 
 
 def test_an_idle_session_expires(app):
