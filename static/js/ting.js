@@ -15,16 +15,19 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   });
   // Parts marked data-live-update (a mailing's progress, the counts at a check-in door) are
-  // read again from the page every few seconds (the attribute's value in milliseconds, else
-  // 2000) until the page no longer marks them; when a part is gone (the mailing moved on to
-  // its next state) the whole page is loaded again. Without this file a reload does it.
+  // read again every few seconds (the attribute's value in milliseconds, else 2000) from the
+  // page, or from the plainer page of the first part's data-live-url (the check-in page
+  // without the search it shows, which would be run and logged again), until the page no
+  // longer marks them; when a part is gone (the mailing moved on to its next state) the
+  // whole page is loaded again. Without this file a reload does it.
   const live = Array.from(document.querySelectorAll("[data-live-update][id]"));
   if (live.length) {
     const every = Number(live[0].dataset.liveUpdate) || 2000;
+    const source = live[0].dataset.liveUrl || window.location.href;
     const refresh = async () => {
       // Marked as a poll: it is not the staff member's activity, so their session still ends
       // after a while without any (accounts/access.py).
-      const response = await fetch(window.location.href, { credentials: "same-origin", headers: { "X-Ting-Poll": "1" } })
+      const response = await fetch(source, { credentials: "same-origin", headers: { "X-Ting-Poll": "1" } })
         .catch(() => null);
       if (!response || !response.ok) {
         window.setTimeout(refresh, 10000);  // the network or the server is down for a moment

@@ -5,6 +5,7 @@ headless Chromium on Linux has no BarcodeDetector), and a door's counts follow t
 import pytest
 from playwright.sync_api import expect
 
+from conference.audit.models import AuditEntry
 from conference.extensions import db
 from conference.registration.models import Registration
 from conference.registration.ticket import qr_modules
@@ -94,6 +95,10 @@ def test_a_doors_counts_follow_the_check_ins_at_the_other_doors(page, live_serve
     with app.app_context():
         person = db.session.scalars(db.select(Registration)).one()
     open_checkin(page, make_staff(app, "organiser"))
+    # This door shows a search, which is logged once: polling must not run it again.
+    page.get_by_role("region", name="Hitta en person").get_by_label("Namn eller organisation").fill("Märta")
+    page.get_by_role("button", name="Sök").click()
+    expect(page.get_by_text("Märta Ek", exact=True)).to_be_visible()
     checked_in_total = page.locator("#checkin-counts tfoot td").first
     expect(checked_in_total).to_have_text("0")
     page.evaluate("window.notReloaded = true")
@@ -109,3 +114,6 @@ def test_a_doors_counts_follow_the_check_ins_at_the_other_doors(page, live_serve
     expect(page.get_by_text("1 av 1 incheckade")).to_be_visible()
     expect(checked_in_total).to_have_text("1")
     assert page.evaluate("window.notReloaded") is True
+    with app.app_context():
+        searches = db.session.scalar(db.select(db.func.count()).where(AuditEntry.action == "checkin.searched"))
+    assert searches == 1

@@ -107,6 +107,21 @@ def test_check_in_by_code_as_typed_then_undo(app):
     assert entry.subject_id == person.id
 
 
+def test_a_page_polling_its_counts_leaves_the_message_for_the_next_page(app):
+    """ting.js reads the page again for its live counts: that must not use up the message
+    of an action that was just taken (at this door, or in another tab)."""
+    create_event(app)
+    person = register(app)
+    organiser = staff_client(app, "organiser")
+    page = f"/staff/events/{event_id(app)}/checkin"
+    response = post_from_page(organiser, page, f"{page}/code", {"code": person.checkin_code})
+    polled = organiser.get(page, headers={"X-Ting-Poll": "1"}).get_data(as_text=True)
+    assert "1 av 1 incheckade" in polled
+    assert not FLASH.findall(polled)
+    messages, _shown = flashes(organiser, response)
+    assert messages == [("success", "Åsa Öberg (Studieförbundet Vuxenskolan) är incheckad.")]
+
+
 def test_search_finds_by_name_without_accents_or_organisation_and_checks_in(app):
     create_event(app)
     asa = register(app)
