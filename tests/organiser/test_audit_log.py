@@ -156,7 +156,7 @@ def test_an_entrys_subject_links_to_the_entries_about_it(app):
     )
     organiser = staff_client(app, "organiser")
     page = organiser.get("/staff/audit").get_data(as_text=True)
-    href = html.unescape(re.search(r'<a href="([^"]+)">registration #5</a>', page).group(1))
+    href = html.unescape(re.search(r'<a href="([^"]+)">Anmälan #5</a>', page).group(1))
     assert sorted(shown(organiser.get(href).get_data(as_text=True))) == [1, 2]
 
 
