@@ -9,6 +9,7 @@ class _FormParser(HTMLParser):
         self.forms = []
         self._textarea = None
         self._select = None
+        self._options_seen = 0
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -30,9 +31,12 @@ class _FormParser(HTMLParser):
             self.forms[-1]["values"][self._textarea] = ""
         elif tag == "select":
             self._select = attrs["name"]
-            self.forms[-1]["values"].setdefault(self._select, "")
-        elif tag == "option" and self._select and "selected" in attrs:
-            self.forms[-1]["values"][self._select] = attrs.get("value", "")
+            self._options_seen = 0
+        elif tag == "option" and self._select:
+            # With no option selected, a browser sends the first.
+            if "selected" in attrs or not self._options_seen:
+                self.forms[-1]["values"][self._select] = attrs.get("value", "")
+            self._options_seen += 1
 
     def handle_endtag(self, tag):
         if tag == "textarea":
