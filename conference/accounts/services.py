@@ -32,7 +32,10 @@ INVITATION_VALID = timedelta(days=7)
 _USER_COLUMNS = ("id", "email", "name", "role", "password_hash", "active")
 _USER_ROW = db.select(*(getattr(User, key) for key in _USER_COLUMNS)).where(User.id == bindparam("id"))
 
-_ACTIVE_ADMINISTRATORS = db.select(User.id).where(User.role == Role.ADMIN, User.active).order_by(User.id)
+# Those who can run Ting: an invited administrator who has not chosen a password yet cannot.
+_ACTIVE_ADMINISTRATORS = (
+    db.select(User.id).where(User.role == Role.ADMIN, User.active, User.password_hash.is_not(None)).order_by(User.id)
+)
 
 _hasher = PasswordHasher()
 # Verified against when the address is unknown, so that a wrong address takes as long as a wrong password.
@@ -123,7 +126,10 @@ def update_user(*, user_id, role, name, sectors, active, by=None):
         still_administrator = user.role == Role.ADMIN and user.active
         if user.id in administrators and not still_administrator and not administrators - {user.id}:
             raise AccountError(
-                _l("Ting needs at least one active administrator. Make another account administrator first."),
+                _l(
+                    "Ting needs at least one active administrator who can sign in. Make another account"
+                    " administrator first, or wait until an invited one has chosen a password."
+                ),
                 field="role" if user.active else "active",
             )
         record("account.changed", subject=user, role=user.role.value, active=active)

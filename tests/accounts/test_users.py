@@ -7,14 +7,14 @@ import threading
 import pytest
 
 from conference.accounts.models import Role, User
-from conference.accounts.services import AccountError, update_user
+from conference.accounts.services import AccountError, set_password, update_user
 from conference.audit.models import AuditEntry
 from conference.extensions import db
 from conference.mailings.models import OutboxMessage
 from tests.support.forms import hidden_fields, submit
 from tests.support.staff import PASSWORD, make_staff, sign_in, staff_client
 
-LAST_ADMINISTRATOR = "Ting behöver minst en aktiv administratör."
+LAST_ADMINISTRATOR = "Ting behöver minst en aktiv administratör som kan logga in."
 OWN_ACCOUNT = "Du kan inte inaktivera ditt eget konto."
 INVALID_ADDRESS = "Skriv en giltig e-postadress, till exempel namn@exempel.se."
 
@@ -116,6 +116,23 @@ def test_administrators_demoting_each_other_at_once_leave_one(app):
     assert set(outcomes) <= {303, 403, 422}, outcomes
     roles = [account(app, address)["role"] for address in addresses]
     assert roles.count(Role.ADMIN) >= 1, (outcomes, roles)
+
+
+def test_an_invited_administrator_counts_once_they_have_chosen_a_password(app):
+    admin = staff_client(app, "admin")
+    assert submit(admin, "/staff/users/new", {"email": "ny.chef@example.se", "role": "admin"}).status_code == 303
+    me = account(app, "admin@example.se")
+    demote_me = {"name": "", "role": "organiser", "active": "y"}
+    response = submit(admin, f"/staff/users/{me['id']}", demote_me)
+    assert response.status_code == 422
+    assert LAST_ADMINISTRATOR in error_beside(response.get_data(as_text=True), "role")
+    assert account(app, "admin@example.se") == me
+
+    with app.app_context():
+        invited = db.session.scalars(db.select(User).where(User.email == "ny.chef@example.se")).one()
+        set_password(user_id=invited.id, password=PASSWORD)
+    assert submit(admin, f"/staff/users/{me['id']}", demote_me).status_code == 303
+    assert account(app, "admin@example.se")["role"] == Role.ORGANISER
 
 
 def staff_client_for(app, address):
