@@ -1,7 +1,6 @@
 import re
 from datetime import timedelta
 
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam
 
@@ -11,7 +10,7 @@ from conference.errors import DomainError
 from conference.events.models import Event, EventStatus
 from conference.extensions import db
 from conference.programme.models import Track
-from conference.registration.services import confirmed_count, promote_waiting
+from conference.registration.services import RegistrationError, confirmed_count, normalise_email, promote_waiting
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
@@ -153,9 +152,9 @@ def _check(fields):
         raise EventError(_l("Use lower-case letters, digits and hyphens, like stockholmstinget-2027."), field="slug")
     if fields["contact_email"]:
         try:
-            validate_email(fields["contact_email"], check_deliverability=False)
-        except EmailNotValidError:
-            raise EventError(_l("Enter a valid e-mail address, like name@example.se."), field="contact_email") from None
+            normalise_email(fields["contact_email"])
+        except RegistrationError as error:
+            raise EventError(error.message, field="contact_email") from None
     if fields["ends_at"] <= fields["starts_at"]:
         raise EventError(_l("The event must end after it starts."), field="ends_at")
     opens, closes = fields["registration_opens_at"], fields["registration_closes_at"]
