@@ -134,11 +134,11 @@ def lock(model, row_id):
     return row
 
 
-def lock_values(statement, model, row_id):
-    """The values `statement` (a SELECT … FOR UPDATE of one `model` row by `:row_id`) reads,
-    held until the transaction ends like `lock`, without loading the row into the ORM: for
-    hot paths that need a few of its columns."""
-    row = db.session.connection().execute(statement, {"row_id": row_id}).one()
+def lock_values(statement, model, row_id, **params):
+    """The values `statement` (a SELECT … FOR UPDATE of one `model` row by `:row_id`, with
+    `params` for the rest of its parameters) reads, held until the transaction ends like
+    `lock`, without loading the row into the ORM: for hot paths that need a few of its columns."""
+    row = db.session.connection().execute(statement, {"row_id": row_id, **params}).one()
     db.session().info.setdefault(LOCKED_ROWS, set()).add((model, row_id))
     return row
 

@@ -1,6 +1,7 @@
 import re
 from datetime import timedelta
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam
 
@@ -51,7 +52,20 @@ def published_event_version(slug):
     times) of the published event with this slug, or None: what a cached page of it is keyed
     by, read without loading the event."""
     with read_connection() as connection:
-        return connection.execute(_PUBLISHED_EVENT_VERSION, {"slug": slug}).first()
+        version = connection.execute(_PUBLISHED_EVENT_VERSION, {"slug": slug}).first()
+    noted = current_app.extensions.setdefault("ting_event_versions", {})
+    if version is None:
+        noted.pop(slug, None)
+    else:
+        noted[slug] = version
+    return version
+
+
+def noted_event_version(slug):
+    """What `published_event_version` read last in this process for this slug, or None, without
+    reading it again: possibly out of date, so only for a caller that checks it again where it
+    counts (a registration, under the event's lock)."""
+    return current_app.extensions.get("ting_event_versions", {}).get(slug)
 
 
 def event_track_ids(event_id):

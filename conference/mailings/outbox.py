@@ -11,7 +11,7 @@ from email.utils import make_msgid
 
 from flask import current_app
 from flask_mail import Message, sanitize_address
-from sqlalchemy import and_, bindparam, case, null, or_, update
+from sqlalchemy import and_, bindparam, case, null, or_, select, update
 
 from conference.database import after_commit, transaction, utcnow, write_connection
 from conference.extensions import db
@@ -55,25 +55,86 @@ def enqueue(*, kind, recipient, mail, registration=None):
 
 
 _QUEUE_LATER = OutboxMessage.__table__.insert()
+# Every column a message queued for later starts with, set in full: the SELECT of
+# `_queued_with` takes no column defaults.
+_QUEUED_COLUMNS = (
+    "kind",
+    "registration_id",
+    "recipient",
+    "context",
+    "message_id",
+    "subject",
+    "status",
+    "attempts",
+    "last_error",
+    "created_at",
+    "next_attempt_at",
+)
 
 
 def enqueue_later(*, kind, recipient, registration_id=None, context=None):
     """Add a message to the outbox, in the caller's transaction, that the delivery worker
     renders from `context` with the renderer of its kind; the request need not wait for it.
     One INSERT on the transaction's connection: a registration queues one at least."""
+    db.session.connection().execute(_QUEUE_LATER, _later_values(kind, recipient, registration_id, context))
+    after_commit(wake_delivery)
+
+
+def insert_and_enqueue_later(insert, values, *, kind, recipient, context=None):
+    """Run `insert` with `values` (an INSERT … RETURNING the id of the one registration it
+    adds, or of none) and queue a message about that registration as `enqueue_later` does.
+    On PostgreSQL the two are one statement, which saves a registration rush a round trip
+    per registration. The registration's id, or None: `insert` added nothing, and nothing
+    was queued."""
+    connection = db.session.connection()
+    later = _later_values(kind, recipient, None, context)
+    if connection.dialect.name == "postgresql":
+        message = {f"queued_{name}": later[name] for name in _QUEUED_COLUMNS if name != "registration_id"}
+        registration_id = connection.execute(_queued_with(insert), {**values, **message}).scalar()
+    else:
+        registration_id = connection.execute(insert, values).scalar()
+        if registration_id is not None:
+            connection.execute(_QUEUE_LATER, {**later, "registration_id": registration_id})
+    if registration_id is not None:
+        after_commit(wake_delivery)
+    return registration_id
+
+
+@functools.cache
+def _queued_with(insert):
+    """`WITH new_row AS (insert) INSERT INTO outbox_message … SELECT … FROM new_row`: the
+    message is queued only when `insert` added its row."""
+    new_row = insert.cte("new_row")
+    columns = OutboxMessage.__table__.c
+    return _QUEUE_LATER.from_select(
+        _QUEUED_COLUMNS,
+        select(
+            *(
+                new_row.c.id if name == "registration_id" else bindparam(f"queued_{name}", type_=columns[name].type)
+                for name in _QUEUED_COLUMNS
+            )
+        ),
+        include_defaults=False,
+    ).returning(columns.registration_id)
+
+
+def _later_values(kind, recipient, registration_id, context):
     if kind not in RENDERERS:
         raise LookupError(f"no renderer for {kind}")
-    db.session.connection().execute(
-        _QUEUE_LATER,
-        {
-            "kind": kind,
-            "registration_id": registration_id,
-            "recipient": recipient,
-            "context": context or {},
-            "message_id": new_message_id(),
-        },
-    )
-    after_commit(wake_delivery)
+    now = utcnow()
+    return {
+        "kind": kind,
+        "registration_id": registration_id,
+        "recipient": recipient,
+        "context": context or {},
+        "message_id": new_message_id(),
+        "subject": "",
+        "status": OutboxStatus.QUEUED,
+        "attempts": 0,
+        "last_error": "",
+        "created_at": now,
+        "next_attempt_at": now,
+    }
 
 
 def new_message_id():

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from conference.events.calendar import event_calendar
 from conference.links import public_url
 from conference.mailings.models import MessageKind
-from conference.mailings.outbox import Mail, enqueue_later, renders
+from conference.mailings.outbox import Mail, enqueue_later, insert_and_enqueue_later, renders
 from conference.programme.services import agenda
 from conference.registration.models import RegistrationStatus
 from conference.registration.ticket import qr_png
@@ -18,9 +18,16 @@ def queue_confirmation(registration, *, waitlist_position=None):
     _queue(MessageKind.CONFIRMATION, registration, waitlist_position=waitlist_position)
 
 
-def queue_new_confirmation(registration_id, email, status, *, waitlist_position=None):
-    """The confirmation of a registration written without loading it (services.register)."""
-    _queue_for(MessageKind.CONFIRMATION, registration_id, email, status, waitlist_position=waitlist_position)
+def insert_with_confirmation(insert, values, *, email, status, waitlist_position=None):
+    """Add a registration with `insert` (see `insert_and_enqueue_later`) and queue its
+    confirmation; the new registration's id, or None when `insert` added none."""
+    return insert_and_enqueue_later(
+        insert,
+        values,
+        kind=MessageKind.CONFIRMATION,
+        recipient=email,
+        context=_context(status, waitlist_position=waitlist_position),
+    )
 
 
 def queue_manage_link(registration):
@@ -44,9 +51,12 @@ def _queue(kind, registration, **context):
 
 
 def _queue_for(kind, registration_id, email, status, **context):
+    enqueue_later(kind=kind, recipient=email, registration_id=registration_id, context=_context(status, **context))
+
+
+def _context(status, **context):
     # The status as it was: the mail tells what happened then, even if more happens before it goes.
-    context["status"] = status.value
-    enqueue_later(kind=kind, recipient=email, registration_id=registration_id, context=context)
+    return {**context, "status": status.value}
 
 
 SUBJECTS = {

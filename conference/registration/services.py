@@ -8,7 +8,8 @@ from functools import lru_cache
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func
+from sqlalchemy.dialects import postgresql, sqlite
 
 from conference.audit.services import record
 from conference.database import lock, lock_values, transaction, utcnow
@@ -19,12 +20,12 @@ from conference.invitations.access import invited_address, mark_registered, unus
 from conference.mailings.models import MessageKind, OutboxMessage
 from conference.programme.choices import apply_choices, checked_sessions, place_pending_choices
 from conference.registration.changes import bumping
-from conference.registration.models import Registration, RegistrationStatus, new_token
+from conference.registration.models import ACTIVE, Registration, RegistrationStatus, new_checkin_code, new_token
 from conference.registration.notifications import (
+    insert_with_confirmation,
     queue_cancellation,
     queue_confirmation,
     queue_manage_link,
-    queue_new_confirmation,
     queue_promotion,
     queue_session_promotion,
 )
@@ -74,98 +75,155 @@ def _normalised(address):
 
 
 # The event's row, taken for the registration: its version bumped (the registrations are
-# about to change) and its rules read, in one statement that also locks it.
+# about to change) and its rules read, in one statement that also locks it. With them the
+# invitation to the address (`:email`), if any, which no registration running at the same
+# time can add.
 _CLAIM_EVENT = bumping(
     Event.id,
+    Event.slug,
     Event.status,
+    Event.programme_version,
     Event.capacity,
     Event.waitlist_enabled,
     Event.invitation_only,
     Event.registration_opens_at,
     Event.registration_closes_at,
     Event.starts_at,
+    invited_address(bindparam("row_id"), bindparam("email")).label("invitation_id"),
 )
-# What a registration must know of the address, in one round trip: whether it is registered
-# already, and whether it was invited. Read after the event's lock is held, so that on
-# PostgreSQL it sees what the transaction that held the lock before committed.
-_ADDRESS_KNOWN = select(
-    select(Registration.id)
-    .where(
-        Registration.event_id == bindparam("event_id"),
-        Registration.email == bindparam("email"),
-        Registration.status != RegistrationStatus.CANCELLED,
+NEW_REGISTRATION_COLUMNS = tuple(column.key for column in Registration.__table__.columns if column.key != "id")
+
+
+def _new_registration(insert):
+    """The INSERT of a registration, with every column a `:new_<column>` value, that adds
+    nothing when the address has an active registration for the event already (the partial
+    unique index): the check for one and the INSERT are one statement."""
+    return (
+        insert(Registration.__table__)
+        .values({name: bindparam(f"new_{name}") for name in NEW_REGISTRATION_COLUMNS})
+        .on_conflict_do_nothing(index_elements=["event_id", "email"], index_where=ACTIVE)
+        .returning(Registration.id)
     )
-    .scalar_subquery()
-    .label("registered_id"),
-    invited_address(bindparam("event_id"), bindparam("email")).label("invitation_id"),
-)
-_NEW_REGISTRATION = Registration.__table__.insert()
 
 
-def register(*, event_id, details, consents, session_ids=(), submission_key=None, invitation_token=None, now=None):
+_NEW_REGISTRATION = {"postgresql": _new_registration(postgresql.insert), "sqlite": _new_registration(sqlite.insert)}
+
+
+@dataclass(frozen=True)
+class EventShown:
+    """The event as a registration form was built for it: the slug it was sent to and the
+    programme it offered choices in."""
+
+    slug: str
+    programme_version: int
+
+
+class EventChanged(RegistrationError):
+    """The event is no longer as the form was built for it: unpublished, renamed, or its
+    programme changed since."""
+
+    def __init__(self):
+        super().__init__(_l("The event changed while you were registering. Check the form and send it again."))
+
+
+def register(
+    *,
+    event_id,
+    details,
+    consents,
+    session_ids=(),
+    submission_key=None,
+    invitation_token=None,
+    shown=None,
+    now=None,
+):
     """Register a person for an event: confirmed while places remain, else waitlisted.
 
     `session_ids` are the sessions chosen in slots with parallel sessions; `invitation_token`
-    is the personal invitation link the form was opened from, if any. A registration rush
-    runs through here, so the rows are read and written with plain statements on the
-    transaction's connection; only session choices, which have rules of their own, go
-    through the ORM.
+    is the personal invitation link the form was opened from, if any; `shown`, when given,
+    is the event as the form was built for it (EventShown), refused with EventChanged unless
+    the event is still so. A registration rush runs through here, so the rows are read and
+    written with plain statements on the transaction's connection: on PostgreSQL four round
+    trips (BEGIN, the event, the registration with its confirmation, COMMIT). Only session
+    choices, which have rules of their own, go through the ORM.
     """
     now = now or utcnow()
     email = normalise_email(details["email"])
     with transaction() as session:
-        connection = session.connection()
-        event = lock_values(_CLAIM_EVENT, Event, event_id)
-        address = connection.execute(_ADDRESS_KNOWN, {"event_id": event.id, "email": email}).one()
-        if address.registered_id is not None:
-            return _registered_before(address.registered_id, submission_key, now)
-        _check_open(event, now)
-        invitation_id = address.invitation_id or unused_invitation(connection, event.id, invitation_token)
-        if event.invitation_only and invitation_id is None:
-            raise RegistrationError(
-                _l(
-                    "This event is by invitation only, and this e-mail address has not been invited."
-                    " Use the address your invitation was sent to, or ask the organisers for an invitation."
-                ),
-                field="email",
-            )
-        sessions = checked_sessions(event.id, session_ids)
-        if has_room(event):
-            status, sequence = RegistrationStatus.CONFIRMED, None
-        elif event.waitlist_enabled:
-            status, sequence = RegistrationStatus.WAITLISTED, _next_waitlist_seq(event)
-        else:
-            raise RegistrationError(_l("The event is full, and it has no waiting list."))
+        event = lock_values(_CLAIM_EVENT, Event, event_id, email=email)
+        if shown is not None and (
+            event.status != EventStatus.PUBLISHED
+            or event.slug != shown.slug
+            or event.programme_version != shown.programme_version
+        ):
+            raise EventChanged()
+        try:
+            status, sequence, sessions, invitation_id = _admission(event, email, session_ids, invitation_token, now)
+        except RegistrationError:
+            # Someone registered already hears of that rather than of why a new one is refused.
+            if (registration := _active_registration(event.id, email)) is not None:
+                return _registered_before(registration, submission_key, now)
+            raise
         token = new_token()
-        registration_id = connection.execute(
-            _NEW_REGISTRATION,
-            {
-                "event_id": event.id,
-                "token": token,
-                "email": email,
-                "status": status,
-                "waitlist_seq": sequence,
-                "submission_key": submission_key,
-                "created_at": now,
-                "updated_at": now,
-                **{name: details[name] for name in DETAIL_FIELDS},
-                **_consent_values(consents, now),
-            },
-        ).inserted_primary_key[0]
+        values = {
+            "event_id": event.id,
+            "token": token,
+            "email": email,
+            "status": status,
+            "waitlist_seq": sequence,
+            "submission_key": submission_key,
+            "created_at": now,
+            "updated_at": now,
+            "cancelled_at": None,
+            "checkin_code": new_checkin_code(),
+            "checked_in_at": None,
+            "checked_in_by_id": None,
+            "erased_at": None,
+            **{name: details[name] for name in DETAIL_FIELDS},
+            **_consent_values(consents, now),
+        }
+        registration_id = insert_with_confirmation(
+            _NEW_REGISTRATION[session.get_bind().dialect.name],
+            {f"new_{name}": values[name] for name in NEW_REGISTRATION_COLUMNS},
+            email=email,
+            status=status,
+            # Those waiting already, and this one.
+            waitlist_position=_waitlist_rank(event.id, sequence) + 1 if sequence else None,
+        )
+        if registration_id is None:  # the address is registered already (the INSERT added nothing)
+            return _registered_before(_active_registration(event.id, email), submission_key, now)
         if invitation_id is not None:
-            mark_registered(connection, invitation_id, registration_id, now)
+            mark_registered(session.connection(), invitation_id, registration_id, now)
         if sessions:
             registration = session.get(Registration, registration_id)
             apply_choices(registration, sessions, now=now, on_promotion=queue_session_promotion)
-        position = _waitlist_rank(event.id, sequence) if sequence else None
-        queue_new_confirmation(registration_id, email, status, waitlist_position=position)
     return RegistrationOutcome(token, created=True)
 
 
-def _registered_before(registration_id, submission_key, now):
+def _admission(event, email, session_ids, invitation_token, now):
+    """Whether the rules admit a new registration, and how: (status, waitlist sequence,
+    the sessions chosen, the invitation it uses). Raises RegistrationError if they do not."""
+    _check_open(event, now)
+    invitation_id = event.invitation_id or unused_invitation(db.session.connection(), event.id, invitation_token)
+    if event.invitation_only and invitation_id is None:
+        raise RegistrationError(
+            _l(
+                "This event is by invitation only, and this e-mail address has not been invited."
+                " Use the address your invitation was sent to, or ask the organisers for an invitation."
+            ),
+            field="email",
+        )
+    sessions = checked_sessions(event.id, session_ids)
+    if has_room(event):
+        return RegistrationStatus.CONFIRMED, None, sessions, invitation_id
+    if event.waitlist_enabled:
+        return RegistrationStatus.WAITLISTED, _next_waitlist_seq(event), sessions, invitation_id
+    raise RegistrationError(_l("The event is full, and it has no waiting list."))
+
+
+def _registered_before(registration, submission_key, now):
     """The address has an active registration already: a double submit of the same form is
     answered as the first was; else the manage link is mailed again (once per interval)."""
-    registration = db.session.get(Registration, registration_id)
     double_submit = bool(submission_key) and registration.submission_key == submission_key
     if not double_submit and not _manage_link_recently_sent(registration, now):
         queue_manage_link(registration)

@@ -9,7 +9,7 @@ from conference.database import end_read_transaction
 from conference.errors import DomainError
 from conference.events.calendar import event_calendar
 from conference.events.models import registration_window
-from conference.events.services import published_event, published_event_version
+from conference.events.services import noted_event_version, published_event, published_event_version
 from conference.extensions import limiter
 from conference.invitations.services import invitation_for_form
 from conference.programme.choices import choice_slots
@@ -45,7 +45,19 @@ def register(slug):
 @blueprint.post("/events/<slug>/register")
 @limiter.limit(_registration_rate_limit)
 def submit_registration(slug):
-    version = published_event_version(slug) or abort(404)
+    """Taken in with the form built for the event as this process last read it, which the
+    registration checks under the event's lock; read afresh only when that fails."""
+    noted = noted_event_version(slug)
+    if noted is not None:
+        answer = _take_registration(slug, noted, last_try=False)
+        if answer is not None:
+            return answer
+    return _take_registration(slug, published_event_version(slug) or abort(404), last_try=True)
+
+
+def _take_registration(slug, version, *, last_try):
+    """The answer to the form, built for `version` of the event; None, unless `last_try`,
+    when it did not pass: it may have been built for a version that is out of date."""
     form = registration_form(version.id, version.programme_version)()
     if form.validate_on_submit():
         try:
@@ -56,14 +68,19 @@ def submit_registration(slug):
                 session_ids=form.session_ids(),
                 submission_key=form.submission_key.data or None,
                 invitation_token=form.invitation.data or None,
+                shown=services.EventShown(slug, version.programme_version),
             )
         except DomainError as error:
+            if not last_try and isinstance(error, services.EventChanged):
+                return None
             show_error(form, error)
         else:
             if not outcome.created and not outcome.double_submit:
                 return render_template("registration/already_registered.html", event=_event(slug)), 200
             session["registration_token"] = outcome.token
             return redirect(url_for(".registered", slug=slug), code=303)
+    elif not last_try:
+        return None
     event = _event(slug)
     # The slots the form has fields for: the programme may have changed since its class was made.
     form.slots = [slot for slot in choice_slots(event.id) if f"slot_{slot.id}" in form]

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from icalendar import Calendar
 
+from conference.database import transaction, utcnow
 from conference.events.models import Event
 from conference.extensions import db
 from conference.mailings.models import OutboxMessage
@@ -164,6 +165,20 @@ def test_registering_again_resends_the_link_and_creates_no_duplicate(app, inbox)
     confirmation, link_again = inbox.wait_for(2)
     assert link_again["Subject"] == "Din personliga länk till Stockholmstinget test"
     assert manage_path(link_again) == manage_path(confirmation)
+
+
+def test_registering_again_after_closing_time_resends_the_link_rather_than_refusing(app, inbox):
+    create_event(app)
+    register(app.test_client(), app, email="asa.oberg@example.se")
+    client = app.test_client()
+    page = client.get("/events/tinget/register").get_data(as_text=True)  # kept open past closing time
+    with app.app_context(), transaction() as session:
+        session.scalars(db.select(Event)).one().registration_closes_at = utcnow() - timedelta(minutes=1)
+    again = client.post("/events/tinget/register", data=hidden_fields(page) | registration_data(app))
+    assert again.status_code == 200
+    assert "Du är redan anmäld" in again.get_data(as_text=True)
+    assert len(registrations(app)) == 1
+    assert inbox.wait_for(2)[1]["Subject"] == "Din personliga länk till Stockholmstinget test"
 
 
 def test_a_double_submit_registers_once_and_mails_once(app, client, inbox):
