@@ -1,5 +1,8 @@
 from dataclasses import dataclass
+from functools import lru_cache
 
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -89,6 +92,23 @@ def with_session_choices(form_class, slots):
     return type(form_class.__name__, (form_class,), {"slots": slots, **fields})
 
 
+@lru_cache(maxsize=8)
+def _reference_choices(locale, sectors, municipalities):
+    """The sector and municipality choices, made once for each language and each change of
+    the lists, rather than for every registration form."""
+    return (
+        (
+            SelectChoice("", _("Choose a sector")),
+            *(SelectChoice(str(sector_id), name) for sector_id, name in sectors),
+        ),
+        (
+            SelectChoice("", _("Choose a municipality")),
+            *(SelectChoice(str(municipality_id), name) for municipality_id, name in municipalities),
+            SelectChoice(OTHER_MUNICIPALITY, _("Other, or outside Stockholm County")),
+        ),
+    )
+
+
 class RegistrationDetailsForm(Form):
     """What an attendee can change later through the manage link."""
 
@@ -134,15 +154,9 @@ class RegistrationDetailsForm(Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.sector.choices = [
-            SelectChoice("", _l("Choose a sector")),
-            *(SelectChoice(str(sector_id), name) for sector_id, name in sector_choices()),
-        ]
-        self.municipality.choices = [
-            SelectChoice("", _l("Choose a municipality")),
-            *(SelectChoice(str(municipality_id), name) for municipality_id, name in municipality_choices()),
-            SelectChoice(OTHER_MUNICIPALITY, _l("Other, or outside Stockholm County")),
-        ]
+        self.sector.choices, self.municipality.choices = _reference_choices(
+            str(get_locale()), sector_choices(), municipality_choices()
+        )
 
     def validate_email(self, field):
         try:

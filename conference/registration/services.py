@@ -91,11 +91,25 @@ _CLAIM_EVENT = bumping(
     Event.starts_at,
     invited_address(bindparam("row_id"), bindparam("email")).label("invitation_id"),
 )
-NEW_REGISTRATION_COLUMNS = tuple(column.key for column in Registration.__table__.columns if column.key != "id")
+# What a new registration is given; the rest (such as checked_in_at) starts empty.
+NEW_REGISTRATION_COLUMNS = (
+    "event_id",
+    "token",
+    "checkin_code",
+    "email",
+    "status",
+    "waitlist_seq",
+    "submission_key",
+    "created_at",
+    "updated_at",
+    *DETAIL_FIELDS,
+    *(f"{name}_at" for name in CONSENTS),
+    "consent_wording_version",
+)
 
 
 def _new_registration(insert):
-    """The INSERT of a registration, with every column a `:new_<column>` value, that adds
+    """The INSERT of a registration, each of its columns a `:new_<column>` value, that adds
     nothing when the address has an active registration for the event already (the partial
     unique index): the check for one and the INSERT are one statement."""
     return (
@@ -174,11 +188,7 @@ def register(
             "submission_key": submission_key,
             "created_at": now,
             "updated_at": now,
-            "cancelled_at": None,
             "checkin_code": new_checkin_code(),
-            "checked_in_at": None,
-            "checked_in_by_id": None,
-            "erased_at": None,
             **{name: details[name] for name in DETAIL_FIELDS},
             **_consent_values(consents, now),
         }
