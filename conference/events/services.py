@@ -1,12 +1,16 @@
 import re
+import time
+from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam
+from sqlalchemy import event as sqlalchemy_event
+from sqlalchemy.engine import Engine
 
 from conference.audit.services import record
-from conference.database import lock, read_connection, request_connection, transaction, utcnow
+from conference.database import lock, read_first_row, request_connection, transaction, utcnow
 from conference.errors import DomainError
 from conference.events.models import Event, EventStatus
 from conference.extensions import db
@@ -31,6 +35,8 @@ _PUBLISHED_EVENT_VERSION = db.select(
 ).where(Event.slug == bindparam("slug"), Event.status == EventStatus.PUBLISHED)
 
 
+# The version rows this process noted, by slug (see published_event_version).
+_NOTES = "ting_event_versions"
 _EVENT_VERSIONS = db.select(Event.id, Event.updated_at, Event.programme_version, Event.registrations_version).where(
     Event.id == bindparam("event_id")
 )
@@ -47,25 +53,53 @@ def published_event(slug):
     return db.session.scalars(_PUBLISHED_EVENT, {"slug": slug}).one_or_none()
 
 
-def published_event_version(slug):
+def published_event_version(slug, *, max_age=None):
     """(id, updated_at, programme_version, registrations_version, capacity and the registration
     times) of the published event with this slug, or None: what a cached page of it is keyed
-    by, read without loading the event."""
-    with read_connection() as connection:
-        version = connection.execute(_PUBLISHED_EVENT_VERSION, {"slug": slug}).first()
-    noted = current_app.extensions.setdefault("ting_event_versions", {})
-    if version is None:
-        noted.pop(slug, None)
-    else:
-        noted[slug] = version
+    by, read without loading the event. With `max_age` (seconds), what this process noted of
+    the event at most that long ago will do."""
+    notes = current_app.extensions.setdefault(_NOTES, {})
+    noted = notes.get(slug)
+    if max_age is not None and noted is not None and time.monotonic() - noted.at <= max_age:
+        return noted.version
+    version = read_first_row(_PUBLISHED_EVENT_VERSION, {"slug": slug})
+    note_event_version(slug, version)
     return version
 
 
+def note_event_version(slug, version):
+    """Note the version row of the published event with this slug (None: there is none), as
+    it is now: read just now, or returned by the statement that last changed it."""
+    notes = current_app.extensions.setdefault(_NOTES, {})
+    if version is None:
+        notes.pop(slug, None)
+    else:
+        notes[slug] = _Noted(version, time.monotonic())
+
+
 def noted_event_version(slug):
-    """What `published_event_version` read last in this process for this slug, or None, without
-    reading it again: possibly out of date, so only for a caller that checks it again where it
-    counts (a registration, under the event's lock)."""
-    return current_app.extensions.get("ting_event_versions", {}).get(slug)
+    """What this process noted last of the event with this slug, however long ago, or None:
+    possibly out of date, so only for a caller that checks it again where it counts (a
+    registration, under the event's lock)."""
+    noted = current_app.extensions.get(_NOTES, {}).get(slug)
+    return noted.version if noted is not None else None
+
+
+@dataclass(frozen=True)
+class _Noted:
+    version: object
+    at: float
+
+
+@sqlalchemy_event.listens_for(Engine, "after_cursor_execute")
+def _forget_noted_versions(connection, cursor, statement, parameters, context, executemany):
+    """What this process changes of an event, its own pages show at once: any write to the
+    event table drops what it noted (a change made by another process shows within the
+    `max_age` its pages allow)."""
+    if not (context.isinsert or context.isupdate or context.isdelete) or not has_app_context():
+        return
+    if getattr(getattr(context.compiled, "statement", None), "table", None) is Event.__table__:
+        current_app.extensions.pop(_NOTES, None)
 
 
 def event_track_ids(event_id):

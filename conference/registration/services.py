@@ -58,6 +58,9 @@ class RegistrationOutcome:
     created: bool
     # The same form sent twice (a double click): show the first answer again, mail nothing.
     double_submit: bool = False
+    # The event's row as the registration left it, with the fields of its version row
+    # (events.services.published_event_version): what the form's process may note of it.
+    event: object = None
 
 
 def normalise_email(address):
@@ -82,7 +85,9 @@ _CLAIM_EVENT = bumping(
     Event.id,
     Event.slug,
     Event.status,
+    Event.updated_at,
     Event.programme_version,
+    Event.registrations_version,
     Event.capacity,
     Event.waitlist_enabled,
     Event.invitation_only,
@@ -176,7 +181,7 @@ def register(
         except RegistrationError:
             # Someone registered already hears of that rather than of why a new one is refused.
             if (registration := _active_registration(event.id, email)) is not None:
-                return _registered_before(registration, submission_key, now)
+                return _registered_before(registration, submission_key, now, event)
             raise
         token = new_token()
         values = {
@@ -201,13 +206,13 @@ def register(
             waitlist_position=_waitlist_rank(event.id, sequence) + 1 if sequence else None,
         )
         if registration_id is None:  # the address is registered already (the INSERT added nothing)
-            return _registered_before(_active_registration(event.id, email), submission_key, now)
+            return _registered_before(_active_registration(event.id, email), submission_key, now, event)
         if invitation_id is not None:
             mark_registered(session.connection(), invitation_id, registration_id, now)
         if sessions:
             registration = session.get(Registration, registration_id)
             apply_choices(registration, sessions, now=now, on_promotion=queue_session_promotion)
-    return RegistrationOutcome(token, created=True)
+    return RegistrationOutcome(token, created=True, event=event)
 
 
 def _admission(event, email, session_ids, invitation_token, now):
@@ -231,13 +236,13 @@ def _admission(event, email, session_ids, invitation_token, now):
     raise RegistrationError(_l("The event is full, and it has no waiting list."))
 
 
-def _registered_before(registration, submission_key, now):
+def _registered_before(registration, submission_key, now, event):
     """The address has an active registration already: a double submit of the same form is
     answered as the first was; else the manage link is mailed again (once per interval)."""
     double_submit = bool(submission_key) and registration.submission_key == submission_key
     if not double_submit and not _manage_link_recently_sent(registration, now):
         queue_manage_link(registration)
-    return RegistrationOutcome(registration.token, created=False, double_submit=double_submit)
+    return RegistrationOutcome(registration.token, created=False, double_submit=double_submit, event=event)
 
 
 def update_details(*, registration_id, details, consents, session_ids=None, by_staff=False, now=None):

@@ -9,7 +9,12 @@ from conference.database import end_read_transaction
 from conference.errors import DomainError
 from conference.events.calendar import event_calendar
 from conference.events.models import registration_window
-from conference.events.services import noted_event_version, published_event, published_event_version
+from conference.events.services import (
+    note_event_version,
+    noted_event_version,
+    published_event,
+    published_event_version,
+)
 from conference.extensions import limiter
 from conference.invitations.services import invitation_for_form
 from conference.programme.choices import choice_slots
@@ -29,6 +34,10 @@ from conference.site.forms import ConfirmForm, show_error
 
 blueprint = Blueprint("registration", __name__)
 SUBMISSION_KEY_HOLE = "\x00submission-key\x00"
+# How old (seconds) what this process noted of an event may be for its blank form: a change
+# made by another process shows on the form within it. The form is a snapshot anyway, older
+# by the time it is sent; the registration itself checks the event as it is.
+FORM_MAX_AGE = 1.0
 
 
 def _registration_rate_limit():
@@ -39,7 +48,7 @@ def _registration_rate_limit():
 def register(slug):
     """The form is shown, and taken in, from the event's versions alone: the event itself is
     loaded only to render a page afresh."""
-    return _blank_form(slug, published_event_version(slug) or abort(404))
+    return _blank_form(slug, published_event_version(slug, max_age=FORM_MAX_AGE) or abort(404))
 
 
 @blueprint.post("/events/<slug>/register")
@@ -75,6 +84,7 @@ def _take_registration(slug, version, *, last_try):
                 return None
             show_error(form, error)
         else:
+            note_event_version(slug, outcome.event)
             if not outcome.created and not outcome.double_submit:
                 return render_template("registration/already_registered.html", event=_event(slug)), 200
             session["registration_token"] = outcome.token

@@ -3,14 +3,18 @@ without reading it again first; the registration checks it under the event's loc
 event changes between that read and the POST. A second app on the same database plays the
 other gunicorn worker, which served the visitor a page after the change."""
 
+import time
+from datetime import timedelta
+
 import pytest
 
-from conference.database import transaction
+from conference.database import transaction, utcnow
 from conference.events.models import Event, EventStatus
 from conference.extensions import db
 from conference.mailings.models import OutboxMessage
 from conference.registration import services
 from conference.registration.models import Registration
+from conference.registration.views import FORM_MAX_AGE
 from tests.conftest import close_app, make_app
 from tests.support.factories import create_event, registration_data
 from tests.support.forms import hidden_fields
@@ -73,11 +77,11 @@ def test_a_choice_in_a_programme_published_after_this_process_read_the_event_is_
     assert inbox.to("asa.oberg@example.se")[0]["Subject"] == "Din anmälan till Stockholmstinget test"
 
 
-def test_a_form_sent_to_an_address_that_now_names_another_event_registers_for_that_one(app, client):
+def test_a_form_sent_to_an_address_that_now_names_another_event_registers_for_that_one(app, client, other_worker):
     create_event(app)
     page = client.get(FORM).get_data(as_text=True)
-    change_event(app, slug="tinget-2026")
-    create_event(app, slug="tinget", title="Stockholmstinget 2027")
+    change_event(other_worker, slug="tinget-2026")
+    create_event(other_worker, slug="tinget", title="Stockholmstinget 2027")
 
     response = client.post(FORM, data=hidden_fields(page) | registration_data(app))
 
@@ -87,16 +91,33 @@ def test_a_form_sent_to_an_address_that_now_names_another_event_registers_for_th
         assert db.session.scalars(db.select(Registration)).one().event.title == "Stockholmstinget 2027"
 
 
-def test_a_form_sent_after_the_event_was_unpublished_is_not_found_and_changes_nothing(app, client):
+def test_a_form_sent_after_the_event_was_unpublished_is_not_found_and_changes_nothing(app, client, other_worker):
     create_event(app)
     page = client.get(FORM).get_data(as_text=True)
-    change_event(app, status=EventStatus.DRAFT)
+    change_event(other_worker, status=EventStatus.DRAFT)
 
     response = client.post(FORM, data=hidden_fields(page) | registration_data(app))
 
     assert response.status_code == 404
     assert stored(app) == []
     assert queued(app) == 0
+
+
+def test_a_change_by_another_process_shows_on_the_form_within_a_second(app, client, other_worker):
+    create_event(app)
+    assert 'name="first_name"' in client.get(FORM).get_data(as_text=True)
+    change_event(other_worker, registration_closes_at=utcnow() - timedelta(minutes=1))
+
+    time.sleep(FORM_MAX_AGE + 0.1)
+    assert "Anmälan är stängd." in client.get(FORM).get_data(as_text=True)
+
+
+def test_a_change_made_by_this_process_shows_on_the_form_at_once(app, client):
+    create_event(app)
+    assert 'name="first_name"' in client.get(FORM).get_data(as_text=True)
+    change_event(app, registration_closes_at=utcnow() - timedelta(minutes=1))
+
+    assert "Anmälan är stängd." in client.get(FORM).get_data(as_text=True)
 
 
 def test_the_service_refuses_an_event_not_as_shown_and_changes_nothing(app):
