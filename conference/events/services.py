@@ -98,7 +98,9 @@ def _forget_noted_versions(connection, cursor, statement, parameters, context, e
     `max_age` its pages allow)."""
     if not (context.isinsert or context.isupdate or context.isdelete) or not has_app_context():
         return
-    if getattr(getattr(context.compiled, "statement", None), "table", None) is Event.__table__:
+    table = getattr(getattr(context.compiled, "statement", None), "table", None)
+    # By name: an ORM statement's table is a copy with annotations.
+    if getattr(table, "name", None) == Event.__table__.name:
         current_app.extensions.pop(_NOTES, None)
 
 
