@@ -130,8 +130,12 @@ def test_the_service_refuses_an_event_not_as_shown_and_changes_nothing(app):
         event_id, version, registrations_version = event.id, event.programme_version, event.registrations_version
     details = registration_data(app) | {"sector_id": int(registration_data(app)["sector"]), "municipality_id": None}
     for shown in (services.EventShown("tinget", version - 1), services.EventShown("another", version)):
-        with app.test_request_context(), pytest.raises(services.EventChanged):
-            services.register(event_id=event_id, details=details, consents={}, shown=shown)
+        with app.test_request_context():
+            with pytest.raises(services.EventChanged) as refused:
+                services.register(event_id=event_id, details=details, consents={}, shown=shown)
+            assert str(refused.value.message) == (
+                "Evenemanget ändrades medan du anmälde dig. Kontrollera formuläret och skicka det igen."
+            )
 
     assert stored(app) == []
     assert queued(app) == 0
