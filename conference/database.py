@@ -5,14 +5,11 @@ write transaction there starts with ``BEGIN IMMEDIATE``: it takes the database's
 lock at once, and a second writer waits (busy_timeout) instead of failing half-way.
 """
 
-import enum
-import functools
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from flask import g
-from psycopg.rows import namedtuple_row
 from sqlalchemy import Enum, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session as OrmSession
@@ -73,41 +70,12 @@ def write_connection():
 
 
 def read_first_row(statement, params):
-    """The first row of `statement`, a SELECT of plain columns (numbers, strings, times), with
-    `params`, or None: a read that needs no transaction around it (each statement committed
-    on its own), on a connection given back to the pool at once, so that a request that goes
-    on to write holds one connection at a time.
-
-    For the read that every public page view of an event starts with. On PostgreSQL it runs,
-    compiled once, on the pool's driver connection in autocommit: SQLAlchemy's execution layer
-    would take more than twice the CPU of the round trip itself. The row has the same fields."""
-    if db.engine.dialect.name != "postgresql":
-        with db.engine.connect() as connection:
-            return _without_transaction(connection).execute(statement, params).first()
-    sql, fixed_params = _compiled_for_driver(statement, db.engine.dialect)
-    pooled = db.engine.raw_connection()
-    try:
-        driver = pooled.driver_connection
-        driver.autocommit = True
-        try:
-            with driver.cursor(row_factory=namedtuple_row) as cursor:
-                return cursor.execute(sql, fixed_params | params).fetchone()
-        finally:
-            driver.autocommit = False
-    finally:
-        pooled.close()
-
-
-@functools.cache
-def _compiled_for_driver(statement, dialect):
-    """The SQL of `statement` for the driver, and the values it fixes itself (an enum's as stored)."""
-    compiled = statement.compile(dialect=dialect)
-    fixed = {
-        name: value.value if isinstance(value, enum.Enum) else value
-        for name, value in compiled.params.items()
-        if value is not None
-    }
-    return str(compiled), fixed
+    """The first row of `statement` with `params`, or None: a read that needs no transaction
+    around it (the statement is committed on its own: PostgreSQL in autocommit, SQLite
+    without BEGIN), on a connection given back to the pool at once, so that a request that
+    goes on to write holds one connection at a time."""
+    with db.engine.connect() as connection:
+        return _without_transaction(connection).execute(statement, params).first()
 
 
 def end_read_transaction():
@@ -166,11 +134,11 @@ def lock(model, row_id):
     return row
 
 
-def lock_values(statement, model, row_id, **params):
-    """The values `statement` (a SELECT … FOR UPDATE of one `model` row by `:row_id`, with
-    `params` for the rest of its parameters) reads, held until the transaction ends like
-    `lock`, without loading the row into the ORM: for hot paths that need a few of its columns."""
-    row = db.session.connection().execute(statement, {"row_id": row_id, **params}).one()
+def lock_values(statement, model, row_id):
+    """The values `statement` (a SELECT … FOR UPDATE, or an UPDATE … RETURNING, of one
+    `model` row by `:row_id`) returns, the row held until the transaction ends like `lock`,
+    without loading it into the ORM: for hot paths that need a few of its columns."""
+    row = db.session.connection().execute(statement, {"row_id": row_id}).one()
     db.session().info.setdefault(LOCKED_ROWS, set()).add((model, row_id))
     return row
 

@@ -94,8 +94,9 @@ class _Noted:
 @sqlalchemy_event.listens_for(Engine, "after_cursor_execute")
 def _forget_noted_versions(connection, cursor, statement, parameters, context, executemany):
     """What this process changes of an event, its own pages show at once: any write to the
-    event table drops what it noted (a change made by another process shows within the
-    `max_age` its pages allow)."""
+    event table drops what it noted. A change made by another process shows within the
+    `max_age` its pages allow, and so does one of this process that another of its threads
+    read and noted while it was being committed."""
     if not (context.isinsert or context.isupdate or context.isdelete) or not has_app_context():
         return
     table = getattr(getattr(context.compiled, "statement", None), "table", None)

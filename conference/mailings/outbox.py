@@ -75,7 +75,7 @@ _QUEUED_COLUMNS = (
 def enqueue_later(*, kind, recipient, registration_id=None, context=None):
     """Add a message to the outbox, in the caller's transaction, that the delivery worker
     renders from `context` with the renderer of its kind; the request need not wait for it.
-    One INSERT on the transaction's connection: a registration queues one at least."""
+    One INSERT on the transaction's connection, with no ORM object to flush."""
     db.session.connection().execute(_QUEUE_LATER, _later_values(kind, recipient, registration_id, context))
     after_commit(wake_delivery)
 

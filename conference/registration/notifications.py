@@ -47,11 +47,12 @@ def queue_session_promotion(choice):
 
 
 def _queue(kind, registration, **context):
-    _queue_for(kind, registration.id, registration.email, registration.status, **context)
-
-
-def _queue_for(kind, registration_id, email, status, **context):
-    enqueue_later(kind=kind, recipient=email, registration_id=registration_id, context=_context(status, **context))
+    enqueue_later(
+        kind=kind,
+        recipient=registration.email,
+        registration_id=registration.id,
+        context=_context(registration.status, **context),
+    )
 
 
 def _context(status, **context):

@@ -8,7 +8,7 @@ from functools import lru_cache
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from conference.audit.services import record
@@ -58,8 +58,10 @@ class RegistrationOutcome:
     created: bool
     # The same form sent twice (a double click): show the first answer again, mail nothing.
     double_submit: bool = False
-    # The event's row as the registration left it, with the fields of its version row
-    # (events.services.published_event_version): what the form's process may note of it.
+    # The event's row as the registration found it, its registrations_version bumped, with
+    # the fields of its version row (events.services.published_event_version): what the
+    # form's process may note of it. (Session choices bump that version once more: a page
+    # kept under the older one is rendered from what is read then all the same.)
     event: object = None
 
 
@@ -78,9 +80,7 @@ def _normalised(address):
 
 
 # The event's row, taken for the registration: its version bumped (the registrations are
-# about to change) and its rules read, in one statement that also locks it. With them the
-# invitation to the address (`:email`), if any, which no registration running at the same
-# time can add.
+# about to change) and its rules read, in one statement that also locks it.
 _CLAIM_EVENT = bumping(
     Event.id,
     Event.slug,
@@ -94,8 +94,11 @@ _CLAIM_EVENT = bumping(
     Event.registration_opens_at,
     Event.registration_closes_at,
     Event.starts_at,
-    invited_address(bindparam("row_id"), bindparam("email")).label("invitation_id"),
 )
+# The invitation to the address, read once the event's lock is held: on PostgreSQL a
+# statement sees what was committed when it began, and an organiser adds invitations under
+# that lock, so a subquery of the UPDATE above could miss one it waited for.
+_INVITATION_OF_ADDRESS = select(invited_address(bindparam("event_id"), bindparam("email")))
 # What a new registration is given; the rest (such as checked_in_at) starts empty.
 NEW_REGISTRATION_COLUMNS = (
     "event_id",
@@ -162,14 +165,15 @@ def register(
     is the personal invitation link the form was opened from, if any; `shown`, when given,
     is the event as the form was built for it (EventShown), refused with EventChanged unless
     the event is still so. A registration rush runs through here, so the rows are read and
-    written with plain statements on the transaction's connection: on PostgreSQL four round
-    trips (BEGIN, the event, the registration with its confirmation, COMMIT). Only session
-    choices, which have rules of their own, go through the ORM.
+    written with plain statements on the transaction's connection: on PostgreSQL, for an
+    event without a limit on places, five round trips (BEGIN, the event, the invitation to
+    the address, the registration with its confirmation, COMMIT); counting places adds two.
+    Only session choices, which have rules of their own, go through the ORM.
     """
     now = now or utcnow()
     email = normalise_email(details["email"])
     with transaction() as session:
-        event = lock_values(_CLAIM_EVENT, Event, event_id, email=email)
+        event = lock_values(_CLAIM_EVENT, Event, event_id)
         if shown is not None and (
             event.status != EventStatus.PUBLISHED
             or event.slug != shown.slug
@@ -178,7 +182,7 @@ def register(
             raise EventChanged()
         try:
             status, sequence, sessions, invitation_id = _admission(event, email, session_ids, invitation_token, now)
-        except RegistrationError:
+        except DomainError:
             # Someone registered already hears of that rather than of why a new one is refused.
             if (registration := _active_registration(event.id, email)) is not None:
                 return _registered_before(registration, submission_key, now, event)
@@ -219,7 +223,9 @@ def _admission(event, email, session_ids, invitation_token, now):
     """Whether the rules admit a new registration, and how: (status, waitlist sequence,
     the sessions chosen, the invitation it uses). Raises RegistrationError if they do not."""
     _check_open(event, now)
-    invitation_id = event.invitation_id or unused_invitation(db.session.connection(), event.id, invitation_token)
+    connection = db.session.connection()
+    invitation_id = connection.execute(_INVITATION_OF_ADDRESS, {"event_id": event.id, "email": email}).scalar()
+    invitation_id = invitation_id or unused_invitation(connection, event.id, invitation_token)
     if event.invitation_only and invitation_id is None:
         raise RegistrationError(
             _l(

@@ -3,11 +3,13 @@ personal mail through a real SMTP server, its links, reminders and invitation-on
 
 import io
 import re
+import threading
+import time
 from datetime import timedelta
 
 import pytest
 
-from conference.database import utcnow
+from conference.database import lock, transaction, utcnow
 from conference.events.models import Event
 from conference.extensions import db
 from conference.invitations import services
@@ -356,3 +358,31 @@ def test_declining_after_registering_points_to_the_cancel_link_and_changes_nothi
     refused = invitee.post(path, data={"csrf_token": csrf})
     assert refused.status_code == 422
     assert invitations(app)["asa.oberg@example.se"].declined_at is None
+
+
+def test_an_invitation_added_while_a_registration_waits_for_the_event_admits_it(app):
+    """Organisers add invitations holding the event's lock (SQLite: the write lock); a
+    registration that waited for it must see them, though on PostgreSQL a statement sees
+    only what was committed when it began."""
+    create_event(app, invitation_only=True)
+    the_event, details = event_id(app), _details(app, "bo.ek@example.se")
+    locked, registering = threading.Event(), threading.Event()
+
+    def organiser_inviting():
+        with app.app_context(), transaction() as session:
+            lock(Event, the_event)
+            locked.set()
+            registering.wait(timeout=10)
+            time.sleep(0.5)  # the registration is waiting for the lock by now
+            session.add(Invitation(event_id=the_event, name="Bo Ek", email="bo.ek@example.se"))
+
+    organiser = threading.Thread(target=organiser_inviting)
+    organiser.start()
+    locked.wait(timeout=10)
+    registering.set()
+    with app.app_context():
+        outcome = register(event_id=the_event, details=details, consents={})
+    organiser.join(timeout=10)
+
+    assert outcome.created
+    assert invitations(app)["bo.ek@example.se"].state == InvitationState.REGISTERED

@@ -12,13 +12,12 @@ from conference.database import transaction, utcnow
 from conference.events.models import Event, EventStatus
 from conference.extensions import db
 from conference.mailings.models import OutboxMessage
-from conference.registration import services
+from conference.registration import services, views
 from conference.registration.models import Registration
-from conference.registration.views import FORM_MAX_AGE
 from tests.conftest import close_app, make_app
 from tests.support.factories import create_event, registration_data
 from tests.support.forms import hidden_fields
-from tests.support.programme import import_small_programme, session_ids
+from tests.support.programme import SMALL_PROGRAMME, import_small_programme, session_ids
 
 FORM = "/events/tinget/register"
 
@@ -77,6 +76,28 @@ def test_a_choice_in_a_programme_published_after_this_process_read_the_event_is_
     assert inbox.to("asa.oberg@example.se")[0]["Subject"] == "Din anmälan till Stockholmstinget test"
 
 
+def test_a_session_added_after_this_process_built_its_form_is_taken_not_refused(app, client, other_worker, inbox):
+    create_event(app)
+    import_small_programme(app)
+    # This process builds the form for the programme as it is, taking a registration.
+    earlier = app.test_client()
+    page = earlier.get(FORM).get_data(as_text=True)
+    earlier.post(FORM, data=hidden_fields(page) | registration_data(app, email="earlier@example.se"))
+    import_small_programme(
+        other_worker,
+        text=SMALL_PROGRAMME.replace(
+            "sessions:", "sessions:\n  - {title: Läsfrämjande, slot: Pass 1, room: Stora salen}"
+        ),
+    )
+    page = page_from(other_worker, client)
+    session_id, slot_id = session_ids(app)["Läsfrämjande"]
+
+    response = client.post(FORM, data=hidden_fields(page) | registration_data(app) | {f"slot_{slot_id}": session_id})
+
+    assert response.status_code == 303
+    assert stored(app)[-1] == ("tinget", "asa.oberg@example.se", [session_id])
+
+
 def test_a_form_sent_to_an_address_that_now_names_another_event_registers_for_that_one(app, client, other_worker):
     create_event(app)
     page = client.get(FORM).get_data(as_text=True)
@@ -108,11 +129,12 @@ def test_a_change_by_another_process_shows_on_the_form_within_a_second(app, clie
     assert 'name="first_name"' in client.get(FORM).get_data(as_text=True)
     change_event(other_worker, registration_closes_at=utcnow() - timedelta(minutes=1))
 
-    time.sleep(FORM_MAX_AGE + 0.1)
+    time.sleep(views.FORM_MAX_AGE + 0.1)
     assert "Anmälan är stängd." in client.get(FORM).get_data(as_text=True)
 
 
-def test_a_change_made_by_this_process_shows_on_the_form_at_once(app, client):
+def test_a_change_made_by_this_process_shows_on_the_form_at_once(app, client, monkeypatch):
+    monkeypatch.setattr(views, "FORM_MAX_AGE", 3600)  # only the change can make the form read again
     create_event(app)
     assert 'name="slot_' not in client.get(FORM).get_data(as_text=True)
     import_small_programme(app)  # bumps the programme's version with an UPDATE statement
@@ -129,13 +151,18 @@ def test_the_service_refuses_an_event_not_as_shown_and_changes_nothing(app):
         event = db.session.scalars(db.select(Event).where(Event.slug == "tinget")).one()
         event_id, version, registrations_version = event.id, event.programme_version, event.registrations_version
     details = registration_data(app) | {"sector_id": int(registration_data(app)["sector"]), "municipality_id": None}
-    for shown in (services.EventShown("tinget", version - 1), services.EventShown("another", version)):
+
+    def refused(shown):
         with app.test_request_context():
-            with pytest.raises(services.EventChanged) as refused:
+            with pytest.raises(services.EventChanged) as refusal:
                 services.register(event_id=event_id, details=details, consents={}, shown=shown)
-            assert str(refused.value.message) == (
-                "Evenemanget ändrades medan du anmälde dig. Kontrollera formuläret och skicka det igen."
-            )
+            return str(refusal.value.message)
+
+    changed = "Evenemanget ändrades medan du anmälde dig. Kontrollera formuläret och skicka det igen."
+    assert refused(services.EventShown("tinget", version - 1)) == changed  # another programme
+    assert refused(services.EventShown("another", version)) == changed  # another address
+    change_event(app, status=EventStatus.DRAFT)
+    assert refused(services.EventShown("tinget", version)) == changed  # no longer published
 
     assert stored(app) == []
     assert queued(app) == 0
