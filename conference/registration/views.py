@@ -54,8 +54,9 @@ def register(slug):
 @blueprint.post("/events/<slug>/register")
 @limiter.limit(_registration_rate_limit)
 def submit_registration(slug):
-    """Taken in with the form built for the event as this process last read it, which the
-    registration checks under the event's lock; read afresh only when that fails."""
+    """Taken in with the form built for the event as this process last noted it, which the
+    registration checks under the event's lock; the event is read afresh only when that
+    fails, or the form does not pass."""
     noted = noted_event_version(slug)
     if noted is not None:
         answer = _take_registration(slug, noted, last_try=False)
