@@ -81,29 +81,29 @@ def enqueue_later(*, kind, recipient, registration_id=None, context=None):
 
 
 def insert_and_enqueue_later(insert, values, *, kind, recipient, context=None):
-    """Run `insert` with `values` (an INSERT … RETURNING the id of the one registration it
-    adds, or of none) and queue a message about that registration as `enqueue_later` does.
-    On PostgreSQL the two are one statement, which saves a registration rush a round trip
-    per registration. The registration's id, or None: `insert` added nothing, and nothing
-    was queued."""
+    """Run `insert` with `values` (an INSERT … RETURNING the `id` of the one registration it
+    adds, or of none, and any other values) and queue a message about that registration as
+    `enqueue_later` does. On PostgreSQL the two are one statement, which saves a registration
+    rush a round trip per registration. The row `insert` returned, or None: it added
+    nothing, and nothing was queued."""
     connection = db.session.connection()
     later = _later_values(kind, recipient, None, context)
     if connection.dialect.name == "postgresql":
         message = {f"queued_{name}": later[name] for name in _QUEUED_COLUMNS if name != "registration_id"}
-        registration_id = connection.execute(_queued_with(insert), {**values, **message}).scalar()
+        added = connection.execute(_queued_with(insert), {**values, **message}).first()
     else:
-        registration_id = connection.execute(insert, values).scalar()
-        if registration_id is not None:
-            connection.execute(_QUEUE_LATER, {**later, "registration_id": registration_id})
-    if registration_id is not None:
+        added = connection.execute(insert, values).first()
+        if added is not None:
+            connection.execute(_QUEUE_LATER, {**later, "registration_id": added.id})
+    if added is not None:
         after_commit(wake_delivery)
-    return registration_id
+    return added
 
 
 @functools.cache
 def _queued_with(insert):
-    """`WITH new_row AS (insert) INSERT INTO outbox_message … SELECT … FROM new_row`: the
-    message is queued only when `insert` added its row."""
+    """`WITH new_row AS (insert) INSERT INTO outbox_message … SELECT … FROM new_row`,
+    returning what `insert` returns: the message is queued only when `insert` added its row."""
     new_row = insert.cte("new_row")
     columns = OutboxMessage.__table__.c
     return _QUEUE_LATER.from_select(
@@ -115,7 +115,10 @@ def _queued_with(insert):
             )
         ),
         include_defaults=False,
-    ).returning(columns.registration_id)
+    ).returning(
+        columns.registration_id.label("id"),
+        *(select(column).scalar_subquery().label(column.name) for column in new_row.c if column.name != "id"),
+    )
 
 
 def _later_values(kind, recipient, registration_id, context):

@@ -20,7 +20,7 @@ def queue_confirmation(registration, *, waitlist_position=None):
 
 def insert_with_confirmation(insert, values, *, email, status, waitlist_position=None):
     """Add a registration with `insert` (see `insert_and_enqueue_later`) and queue its
-    confirmation; the new registration's id, or None when `insert` added none."""
+    confirmation; what `insert` returned of the new registration, or None when it added none."""
     return insert_and_enqueue_later(
         insert,
         values,

@@ -97,7 +97,8 @@ _CLAIM_EVENT = bumping(
 )
 # The invitation to the address, read once the event's lock is held: on PostgreSQL a
 # statement sees what was committed when it began, and an organiser adds invitations under
-# that lock, so a subquery of the UPDATE above could miss one it waited for.
+# that lock, so a subquery of the UPDATE above could miss one it waited for. An event by
+# invitation only reads it before the INSERT; any other, in the INSERT's RETURNING.
 _INVITATION_OF_ADDRESS = select(invited_address(bindparam("event_id"), bindparam("email")))
 # What a new registration is given; the rest (such as checked_in_at) starts empty.
 NEW_REGISTRATION_COLUMNS = (
@@ -119,12 +120,16 @@ NEW_REGISTRATION_COLUMNS = (
 def _new_registration(insert):
     """The INSERT of a registration, each of its columns a `:new_<column>` value, that adds
     nothing when the address has an active registration for the event already (the partial
-    unique index): the check for one and the INSERT are one statement."""
+    unique index): the check for one and the INSERT are one statement. It returns the new
+    id and the invitation to the address, if any."""
     return (
         insert(Registration.__table__)
         .values({name: bindparam(f"new_{name}") for name in NEW_REGISTRATION_COLUMNS})
         .on_conflict_do_nothing(index_elements=["event_id", "email"], index_where=ACTIVE)
-        .returning(Registration.id)
+        .returning(
+            Registration.id,
+            invited_address(bindparam("new_event_id"), bindparam("new_email")).label("invitation_id"),
+        )
     )
 
 
@@ -166,8 +171,9 @@ def register(
     is the event as the form was built for it (EventShown), refused with EventChanged unless
     the event is still so. A registration rush runs through here, so the rows are read and
     written with plain statements on the transaction's connection: on PostgreSQL, for an
-    event without a limit on places, five round trips (BEGIN, the event, the invitation to
-    the address, the registration with its confirmation, COMMIT); counting places adds two.
+    event without a limit on places, four round trips (BEGIN, the event, the registration
+    with its confirmation and the invitation to the address, COMMIT); counting places adds
+    two.
     Only session choices, which have rules of their own, go through the ORM.
     """
     now = now or utcnow()
@@ -201,7 +207,7 @@ def register(
             **{name: details[name] for name in DETAIL_FIELDS},
             **_consent_values(consents, now),
         }
-        registration_id = insert_with_confirmation(
+        added = insert_with_confirmation(
             _NEW_REGISTRATION[session.get_bind().dialect.name],
             {f"new_{name}": values[name] for name in NEW_REGISTRATION_COLUMNS},
             email=email,
@@ -209,8 +215,13 @@ def register(
             # Those waiting already, and this one.
             waitlist_position=_waitlist_rank(event.id, sequence) + 1 if sequence else None,
         )
-        if registration_id is None:  # the address is registered already (the INSERT added nothing)
+        if added is None:  # the address is registered already (the INSERT added nothing)
             return _registered_before(_active_registration(event.id, email), submission_key, now, event)
+        registration_id = added.id
+        # As for an event by invitation only: the address's invitation, else the link's.
+        invitation_id = (
+            invitation_id or added.invitation_id or unused_invitation(session.connection(), event.id, invitation_token)
+        )
         if invitation_id is not None:
             mark_registered(session.connection(), invitation_id, registration_id, now)
         if sessions:
@@ -221,11 +232,15 @@ def register(
 
 def _admission(event, email, session_ids, invitation_token, now):
     """Whether the rules admit a new registration, and how: (status, waitlist sequence,
-    the sessions chosen, the invitation it uses). Raises RegistrationError if they do not."""
+    the sessions chosen, and for an event by invitation only the invitation it uses).
+    Raises a DomainError if they do not."""
     _check_open(event, now)
-    connection = db.session.connection()
-    invitation_id = connection.execute(_INVITATION_OF_ADDRESS, {"event_id": event.id, "email": email}).scalar()
-    invitation_id = invitation_id or unused_invitation(connection, event.id, invitation_token)
+    invitation_id = None
+    if event.invitation_only:
+        connection = db.session.connection()
+        invitation_id = connection.execute(
+            _INVITATION_OF_ADDRESS, {"event_id": event.id, "email": email}
+        ).scalar() or unused_invitation(connection, event.id, invitation_token)
     if event.invitation_only and invitation_id is None:
         raise RegistrationError(
             _l(

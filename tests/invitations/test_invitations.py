@@ -360,11 +360,12 @@ def test_declining_after_registering_points_to_the_cancel_link_and_changes_nothi
     assert invitations(app)["asa.oberg@example.se"].declined_at is None
 
 
-def test_an_invitation_added_while_a_registration_waits_for_the_event_admits_it(app):
+@pytest.mark.parametrize("invitation_only", [True, False], ids=["by-invitation-only", "open"])
+def test_an_invitation_added_while_a_registration_waits_for_the_event_counts_for_it(app, invitation_only):
     """Organisers add invitations holding the event's lock (SQLite: the write lock); a
     registration that waited for it must see them, though on PostgreSQL a statement sees
     only what was committed when it began."""
-    create_event(app, invitation_only=True)
+    create_event(app, invitation_only=invitation_only)
     the_event, details = event_id(app), _details(app, "bo.ek@example.se")
     locked, registering = threading.Event(), threading.Event()
 
