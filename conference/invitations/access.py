@@ -9,8 +9,10 @@ from conference.invitations.models import Invitation
 
 
 def invited_address(event_id, email):
-    """The id of the invitation to the event for the address, as a subquery: the
-    registration service reads it with the event it locks, in one statement."""
+    """The id of the invitation to the event for the address, as a subquery. The registration
+    service reads it in a statement that begins after it took the event's lock (never in the
+    statement that takes it: on PostgreSQL that one would miss an invitation added while it
+    waited)."""
     return select(Invitation.id).where(Invitation.event_id == event_id, Invitation.email == email).scalar_subquery()
 
 

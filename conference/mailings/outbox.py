@@ -103,7 +103,8 @@ def insert_and_enqueue_later(insert, values, *, kind, recipient, context=None):
 @functools.cache
 def _queued_with(insert):
     """`WITH new_row AS (insert) INSERT INTO outbox_message … SELECT … FROM new_row`,
-    returning what `insert` returns: the message is queued only when `insert` added its row."""
+    returning what `insert` returns: the message is queued only when `insert` added its row.
+    For an `insert` of one row: its values besides the id come back as scalar subqueries."""
     new_row = insert.cte("new_row")
     columns = OutboxMessage.__table__.c
     return _QUEUE_LATER.from_select(

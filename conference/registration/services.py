@@ -98,7 +98,8 @@ _CLAIM_EVENT = bumping(
 # The invitation to the address, read once the event's lock is held: on PostgreSQL a
 # statement sees what was committed when it began, and an organiser adds invitations under
 # that lock, so a subquery of the UPDATE above could miss one it waited for. An event by
-# invitation only reads it before the INSERT; any other, in the INSERT's RETURNING.
+# invitation only reads it before the INSERT (and once more in its RETURNING); any other,
+# in the INSERT's RETURNING only.
 _INVITATION_OF_ADDRESS = select(invited_address(bindparam("event_id"), bindparam("email")))
 # What a new registration is given; the rest (such as checked_in_at) starts empty.
 NEW_REGISTRATION_COLUMNS = (
@@ -170,10 +171,11 @@ def register(
     is the personal invitation link the form was opened from, if any; `shown`, when given,
     is the event as the form was built for it (EventShown), refused with EventChanged unless
     the event is still so. A registration rush runs through here, so the rows are read and
-    written with plain statements on the transaction's connection: on PostgreSQL, for an
-    event without a limit on places, four round trips (BEGIN, the event, the registration
-    with its confirmation and the invitation to the address, COMMIT); counting places adds
-    two.
+    written with plain statements on the transaction's connection: on PostgreSQL four round
+    trips (BEGIN, the event, the registration with its confirmation and the invitation to
+    the address, COMMIT) for an open event without a limit on places. Counting places adds
+    two, an event by invitation only one, an invitation to mark one, and a personal link
+    with no invitation to the address one.
     Only session choices, which have rules of their own, go through the ORM.
     """
     now = now or utcnow()
