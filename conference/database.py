@@ -10,7 +10,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from flask import g
-from sqlalchemy import Enum, event
+from sqlalchemy import Enum, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session as OrmSession
 
@@ -141,6 +141,18 @@ def lock_values(statement, model, row_id):
     row = db.session.connection().execute(statement, {"row_id": row_id}).one()
     db.session().info.setdefault(LOCKED_ROWS, set()).add((model, row_id))
     return row
+
+
+def serialize(name):
+    """Hold the lock named `name` until the transaction ends: for changes that must not run at
+    the same time even when they touch different rows. On PostgreSQL a transaction-level
+    advisory lock; on SQLite `transaction()` holds the database's write lock already."""
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(_ADVISORY_LOCK, {"name": name})
+
+
+_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(hashtext(:name))")
 
 
 def locked_rows(session, model):

@@ -13,7 +13,7 @@ from sqlalchemy import bindparam
 
 from conference.accounts.models import Role, SignedIn, User
 from conference.audit.services import record
-from conference.database import lock, request_connection, transaction, utcnow
+from conference.database import lock, request_connection, serialize, transaction, utcnow
 from conference.errors import DomainError
 from conference.extensions import db
 from conference.links import public_url
@@ -111,8 +111,10 @@ def update_user(*, user_id, role, name, sectors, active, by=None):
     """Change a staff account. `by` is the administrator making the change, who may not
     deactivate their own account; no change may leave Ting without an active administrator."""
     with transaction() as session:
-        # Every active administrator's row is locked first (in one order, so two changes
-        # cannot deadlock): two administrators demoting each other at once cannot both pass.
+        # Changes of accounts wait for each other: two administrators demoting each other at
+        # once cannot both pass. (Locking every administrator's row in one order was not
+        # enough: on PostgreSQL two such changes now and then deadlocked in the test.)
+        serialize("staff accounts")
         administrators = set(session.scalars(_ACTIVE_ADMINISTRATORS.with_for_update()))
         user = lock(User, user_id)
         if by is not None and by.id == user.id and user.active and not active:
